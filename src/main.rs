@@ -1,0 +1,5 @@
+//! trunkwatch command line.
+fn main() {
+    eprintln!("trunkwatch: not wired yet");
+    std::process::exit(1);
+}

@@ -1,0 +1,1 @@
+//! Glue: frames → decoder → parser → tracker → classifier → sinks.

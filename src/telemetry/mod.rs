@@ -1,0 +1,1 @@
+//! telemetry (being built; see docs/contracts.md).

@@ -1,0 +1,1 @@
+//! track (being built; see docs/contracts.md).
