@@ -216,3 +216,17 @@ mod tests {
         assert!(toml::from_str::<Config>("[classify]\nring_timeout = 3\n").is_err());
     }
 }
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    /// The example shipped in the repository must always load.
+    #[test]
+    fn example_config_loads() {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("trunkwatch.example.toml");
+        let c = Config::from_file(&p).unwrap();
+        assert_eq!(c.classify.platform_networks.len(), 2);
+        assert_eq!(c.track.max_open_calls, 200_000);
+    }
+}
