@@ -388,6 +388,11 @@ impl FileReader {
             let at = self.input.offset;
             let step = match self.step(stats) {
                 Ok(s) => s,
+                // A gzip stream that stops early is a truncated capture too.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Step::Stop(
+                    "truncated",
+                    format!("truncated at byte {at} (compressed stream cut short: {e})"),
+                ),
                 Err(e) => Step::Stop("read_error", format!("read error at byte {at}: {e}")),
             };
             match step {
@@ -496,17 +501,18 @@ impl FileReader {
                 let btype = rd32(h, 0, *le);
                 if btype == PCAPNG_SHB {
                     // A new section may switch byte order.
-                    *le =
-                        match rd32(h, 8, true) {
-                            PCAPNG_BOM => true,
-                            0x4d3c_2b1a => false,
-                            _ => return Ok(Step::Stop(
+                    *le = match rd32(h, 8, true) {
+                        PCAPNG_BOM => true,
+                        0x4d3c_2b1a => false,
+                        _ => {
+                            return Ok(Step::Stop(
                                 "bad_record",
                                 format!(
                                     "bad section header at byte {at} (byte-order magic missing)"
                                 ),
-                            )),
-                        };
+                            ))
+                        }
+                    };
                 }
                 let le = *le;
                 let h = self.input.avail();
