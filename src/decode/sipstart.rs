@@ -59,7 +59,9 @@ pub(crate) fn is_start_line(line: &[u8]) -> bool {
         return rest.len() >= 3
             && rest[..3].iter().all(u8::is_ascii_digit)
             && (rest.len() == 3 || rest[3] == b' ')
-            && rest[3..].iter().all(|&b| b >= b' ' && b != 0x7f || b == b'\t');
+            && rest[3..]
+                .iter()
+                .all(|&b| b >= b' ' && b != 0x7f || b == b'\t');
     }
     let Some(sp1) = memchr::memchr(b' ', line) else {
         return false;
@@ -86,7 +88,11 @@ fn plausible_prefix(b: &[u8]) -> bool {
     }
     match memchr::memchr(b' ', b) {
         None => b.iter().all(|&c| is_token(c)),
-        Some(sp) => sp > 0 && b[..sp].iter().all(|&c| is_token(c)) && b[sp..].iter().all(|&c| c >= b' ' && c != 0x7f),
+        Some(sp) => {
+            sp > 0
+                && b[..sp].iter().all(|&c| is_token(c))
+                && b[sp..].iter().all(|&c| c >= b' ' && c != 0x7f)
+        }
     }
 }
 
@@ -101,7 +107,9 @@ mod tests {
 
     #[test]
     fn start_lines() {
-        assert!(looks_like_sip(b"INVITE sip:bob@example.com SIP/2.0\r\nVia: x\r\n"));
+        assert!(looks_like_sip(
+            b"INVITE sip:bob@example.com SIP/2.0\r\nVia: x\r\n"
+        ));
         assert!(looks_like_sip(b"\r\n\r\nSIP/2.0 200 OK\r\n"));
         assert!(looks_like_sip(b"SIP/2.0 180 \r\n"));
         assert!(looks_like_sip(b"OPTIONS sip:a SIP/2.0\n"));
