@@ -18,7 +18,8 @@
 //!   seen twice (two capture interfaces), counted as `duplicate_frame`.
 //! - A final 401/407 (auth), 3xx (redirect) or 420/421/422/423/494 (retry
 //!   with a changed request) followed by a new To-tag-less INVITE with a
-//!   higher CSeq: the new INVITE becomes the initial transaction.
+//!   higher CSeq: the new INVITE becomes the initial transaction. Without a
+//!   retry within `retry_wait_ms` the challenge/redirect is the outcome.
 //! - The first 2xx answers (forking: other 2xx/18x with other To tags do
 //!   not change the outcome); requests with a To tag (re-INVITE, UPDATE...)
 //!   never change it.
@@ -129,6 +130,9 @@ struct Call {
     tentative: bool,
     caller_tag: u64,
     answered_tag: u64,
+    /// The answer was seen on the caller's own hop (its To tag is the
+    /// dialog the caller uses).
+    answered_on_origin: bool,
     progress: Progress,
     final_code: Option<u16>,
     final_reason_phrase: Option<Box<str>>,
@@ -524,6 +528,7 @@ impl Tracker {
             tentative: false,
             caller_tag: from_tag,
             answered_tag: 0,
+            answered_on_origin: false,
             progress: Progress::Initiated,
             final_code: None,
             final_reason_phrase: None,
@@ -721,9 +726,14 @@ impl Tracker {
                     call.final_reason_phrase = msg.reason_phrase().map(lossy);
                     call.final_reason = reason_info(msg);
                     call.answered_tag = to_tag;
+                    call.answered_on_origin = on_origin_hop;
                     call.pending_retry = false;
                     call.tentative = false;
                     next = Next::Disarm;
+                } else if on_origin_hop && !call.answered_on_origin {
+                    // The caller's hop defines the dialog the caller will use.
+                    call.answered_tag = to_tag;
+                    call.answered_on_origin = true;
                 } else if to_tag != call.answered_tag {
                     call.anomaly("forked_answer", "a second fork answered; the first 2xx kept");
                 }
@@ -817,6 +827,7 @@ impl Tracker {
             };
             let timer_b = self.cfg.timer_b_ms as i64;
             let linger = self.cfg.linger_ms as i64;
+            let retry_wait = self.cfg.retry_wait_ms as i64;
             let Some(call) = self.calls.get_mut(&key) else {
                 continue;
             };
@@ -831,7 +842,8 @@ impl Tracker {
                 continue;
             }
             if call.pending_retry || call.tentative {
-                let due = call.ended_at.unwrap_or(at).plus_millis(linger);
+                let wait = if call.tentative { linger } else { retry_wait };
+                let due = call.ended_at.unwrap_or(at).plus_millis(wait);
                 if due > now {
                     if call.deadline != Some(due) {
                         call.deadline = Some(due);
