@@ -62,6 +62,10 @@ pub struct TrackConfig {
     pub linger_ms: u64,
     /// Open calls kept at most; the oldest are evicted (counted) beyond this.
     pub max_open_calls: usize,
+    /// After a 401/407 challenge or a 3xx redirect, how long to wait for the
+    /// caller's new INVITE before the challenge/redirect is the outcome. A
+    /// phone that prompts its user for a password can take tens of seconds.
+    pub retry_wait_ms: u64,
 }
 
 impl Default for TrackConfig {
@@ -70,6 +74,7 @@ impl Default for TrackConfig {
             timer_b_ms: 32_000,
             linger_ms: 32_000,
             max_open_calls: 200_000,
+            retry_wait_ms: 64_000,
         }
     }
 }
