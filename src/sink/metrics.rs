@@ -16,6 +16,7 @@ use crate::stats::Counters;
 use crate::telemetry::{self as t};
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::thread;
@@ -160,8 +161,6 @@ fn method_index(method: &[u8]) -> usize {
         .unwrap_or(METHODS.len() - 1)
 }
 
-const CLASSES: [&str; 8] = ["request", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "other"];
-
 /// Record one call's outcome: calls ended, post-dial delay, talk time,
 /// retransmissions.
 pub fn observe_outcome(o: &Outcome) {
@@ -190,97 +189,46 @@ pub fn set_open_calls(n: usize) {
     gauge!(t::CALLS_OPEN).set(n as f64);
 }
 
-/// Per-message counts kept in a fixed array on the hot path and handed to
-/// the recorder once per batch by [`observe_messages`] (a recorder lookup
-/// per SIP message would cost more than parsing it).
-#[derive(Clone)]
-pub struct MessageTally {
-    counts: Box<[[[u64; TRANSPORTS.len()]; CLASSES.len()]; METHODS.len()]>,
-    any: bool,
-}
+const CLASSES: [&str; 6] = ["1xx", "2xx", "3xx", "4xx", "5xx", "6xx"];
 
-impl std::fmt::Debug for MessageTally {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MessageTally")
-            .field("total", &self.total())
-            .finish()
+/// Publish SIP message totals since the start (the pipeline counts them in
+/// plain integers on the hot path and calls this once per batch): requests
+/// by method name (anything outside [`METHODS`] is folded into `OTHER`),
+/// responses by class, `responses[0]` being 1xx.
+pub fn observe_messages(requests: &BTreeMap<&'static str, u64>, responses: &[u64; 6]) {
+    let mut by_method = [0u64; METHODS.len()];
+    for (m, n) in requests {
+        by_method[method_index(m.as_bytes())] += n;
     }
-}
-
-impl Default for MessageTally {
-    fn default() -> Self {
-        MessageTally {
-            counts: Box::new([[[0; TRANSPORTS.len()]; CLASSES.len()]; METHODS.len()]),
-            any: false,
+    for (m, n) in METHODS.iter().zip(by_method) {
+        if n > 0 {
+            counter!(t::SIP_REQUESTS, "method" => *m).absolute(n);
         }
     }
-}
-
-impl MessageTally {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Count one message: a request (`status` None, `method` its method) or a
-    /// response (`status` its code, `method` the CSeq method).
-    #[inline]
-    pub fn record(&mut self, method: &[u8], status: Option<u16>, transport: &str) {
-        let class = match status {
-            None => 0,
-            Some(c @ 100..=699) => usize::from(c / 100),
-            Some(_) => 7,
-        };
-        let tr = TRANSPORTS
-            .iter()
-            .position(|t| t.eq_ignore_ascii_case(transport))
-            .unwrap_or(TRANSPORTS.len() - 1);
-        self.counts[method_index(method)][class][tr] += 1;
-        self.any = true;
-    }
-
-    pub fn total(&self) -> u64 {
-        self.counts.iter().flatten().flatten().sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        !self.any
-    }
-}
-
-/// Add a batch of message counts to the metrics and clear the tally.
-pub fn observe_messages(tally: &mut MessageTally) {
-    if !tally.any {
-        return;
-    }
-    for (m, per_class) in tally.counts.iter_mut().enumerate() {
-        for (c, per_tr) in per_class.iter_mut().enumerate() {
-            for (tr, n) in per_tr.iter_mut().enumerate() {
-                if *n > 0 {
-                    counter!(
-                        t::SIP_MESSAGES,
-                        "method" => METHODS[m],
-                        "class" => CLASSES[c],
-                        "transport" => TRANSPORTS[tr],
-                    )
-                    .increment(*n);
-                    *n = 0;
-                }
-            }
+    for (c, &n) in CLASSES.iter().zip(responses) {
+        if n > 0 {
+            counter!(t::SIP_RESPONSES, "class" => *c).absolute(n);
         }
     }
-    tally.any = false;
 }
 
 /// Publish problem counters as absolute values (they are totals since the
 /// start). Pass all layers merged into one `Counters` (each key must come
-/// from one source). Layer `webhook` is skipped: the webhook sink exports
-/// its own metrics as it goes.
+/// from one source). `("capture", "kernel_drops" | "interface_drops")` go to
+/// the capture drop metric; layer `webhook` is skipped (the webhook sink
+/// exports its own metrics as it goes); everything else is a decode error.
 pub fn observe_counters(c: &Counters) {
     for (layer, reason, n) in c.iter() {
-        if layer == "webhook" {
-            continue;
+        match (layer, reason) {
+            ("webhook", _) => {}
+            ("capture", "kernel_drops") => {
+                counter!(t::CAPTURE_DROPS, "where" => "kernel").absolute(n)
+            }
+            ("capture", "interface_drops") => {
+                counter!(t::CAPTURE_DROPS, "where" => "interface").absolute(n)
+            }
+            _ => counter!(t::DECODE_ERRORS, "layer" => layer, "reason" => reason).absolute(n),
         }
-        counter!(t::DECODE_ERRORS, "layer" => layer, "reason" => reason).absolute(n);
     }
 }
 
@@ -319,18 +267,5 @@ mod tests {
         assert_eq!(method_label(b"FOO"), "OTHER");
         assert_eq!(transport_label("UDP"), "udp");
         assert_eq!(transport_label("carrier-pigeon"), "other");
-    }
-
-    #[test]
-    fn tally_counts_and_clears() {
-        let mut t = MessageTally::new();
-        assert!(t.is_empty());
-        t.record(b"INVITE", None, "udp");
-        t.record(b"INVITE", Some(180), "udp");
-        t.record(b"XYZ", Some(999), "quic");
-        assert_eq!(t.total(), 3);
-        observe_messages(&mut t); // no recorder installed: still clears
-        assert!(t.is_empty());
-        assert_eq!(t.total(), 0);
     }
 }

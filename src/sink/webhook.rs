@@ -70,6 +70,13 @@ impl WebhookStats {
         self.rejected + self.retries_exhausted
     }
 
+    /// The losses as problem counters for the summary (layer `webhook`).
+    pub fn as_counters(&self) -> Counters {
+        let mut c = Counters::new();
+        self.add_to(&mut c);
+        c
+    }
+
     /// Add the losses to a problem counter for the summary (layer `webhook`).
     pub fn add_to(&self, c: &mut Counters) {
         c.add("webhook", "rejected", self.rejected);

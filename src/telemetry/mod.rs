@@ -6,6 +6,7 @@
 //! series count stays bounded whatever the traffic.
 
 use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+use tracing_subscriber::EnvFilter;
 
 /// Calls that produced an outcome, by `status`, `code`, `code_class`, `direction`, `transport`.
 pub const CALLS_ENDED: &str = "trunkwatch_calls_ended_total";
@@ -15,9 +16,10 @@ pub const CALLS_OPEN: &str = "trunkwatch_calls_open";
 pub const POST_DIAL_DELAY: &str = "trunkwatch_post_dial_delay_seconds";
 /// Answer to end of an answered call, by `direction`.
 pub const CALL_DURATION: &str = "trunkwatch_call_duration_seconds";
-/// SIP messages seen, by `method` (CSeq method for responses), `class`
-/// (`request` or `1xx`..`6xx`) and `transport`.
-pub const SIP_MESSAGES: &str = "trunkwatch_sip_messages_total";
+/// SIP requests seen (retransmissions included), by `method`.
+pub const SIP_REQUESTS: &str = "trunkwatch_sip_requests_total";
+/// SIP responses seen (retransmissions included), by `class` (`1xx`..`6xx`).
+pub const SIP_RESPONSES: &str = "trunkwatch_sip_responses_total";
 /// Retransmitted INVITE-transaction messages, summed per call, by `direction`.
 pub const SIP_RETRANSMISSIONS: &str = "trunkwatch_sip_retransmissions_total";
 /// Problems counted by the capture/decode/sip/track layers, by `layer` and `reason`.
@@ -69,10 +71,16 @@ pub const METRICS: &[(&str, &str, &str, &str)] = &[
         "Talk time of answered calls in seconds (answer to BYE).",
     ),
     (
-        SIP_MESSAGES,
+        SIP_REQUESTS,
         "counter",
-        "method, class, transport",
-        "SIP messages seen; responses carry the CSeq method and their class.",
+        "method",
+        "SIP requests seen on the wire, retransmissions included.",
+    ),
+    (
+        SIP_RESPONSES,
+        "counter",
+        "class",
+        "SIP responses seen on the wire, retransmissions included.",
     ),
     (
         SIP_RETRANSMISSIONS,
@@ -142,9 +150,22 @@ pub enum LoggingError {
 /// for outcomes). `RUST_LOG` wins when set; otherwise `verbosity` (the number
 /// of `-v`) picks the level for trunkwatch: 0 warn, 1 info, 2 debug, 3+ trace.
 /// Other crates stay at warn unless `RUST_LOG` says otherwise.
-pub fn init_logging(verbosity: u8) -> Result<(), LoggingError> {
-    use tracing_subscriber::EnvFilter;
+///
+/// Logging is never a reason to stop: an invalid `RUST_LOG` is reported in
+/// one line on stderr and the `-v` level is used instead; a second call is a
+/// no-op. Use [`try_init_logging`] to handle those cases yourself.
+pub fn init_logging(verbosity: u8) {
+    match try_init_logging(verbosity) {
+        Ok(()) | Err(LoggingError::AlreadyInstalled) => {}
+        Err(e @ LoggingError::BadFilter { .. }) => {
+            eprintln!("trunkwatch: warning: {e}; using the -v level instead");
+            let _ = install_subscriber(EnvFilter::new(default_directive(verbosity)));
+        }
+    }
+}
 
+/// [`init_logging`] that reports instead of recovering.
+pub fn try_init_logging(verbosity: u8) -> Result<(), LoggingError> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(value) if !value.trim().is_empty() => {
             EnvFilter::try_new(&value).map_err(|e| LoggingError::BadFilter {
@@ -154,6 +175,10 @@ pub fn init_logging(verbosity: u8) -> Result<(), LoggingError> {
         }
         _ => EnvFilter::new(default_directive(verbosity)),
     };
+    install_subscriber(filter)
+}
+
+fn install_subscriber(filter: EnvFilter) -> Result<(), LoggingError> {
     tracing_subscriber::fmt()
         .compact()
         .with_writer(std::io::stderr)
