@@ -248,7 +248,10 @@ impl Summary {
         }
         head.row(vec![
             "retransmissions".into(),
-            format!("{} (in INVITE transactions)", self.retransmissions),
+            format!(
+                "{} (INVITE transactions, summed over calls)",
+                self.retransmissions
+            ),
         ]);
         head.row(vec![
             "auth challenged".into(),
