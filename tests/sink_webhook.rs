@@ -5,7 +5,6 @@ mod sink_support;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use sink_support::realistic_outcomes;
-use std::io::Read as _;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
