@@ -18,6 +18,7 @@ use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
 
@@ -48,6 +49,20 @@ impl MetricsServer {
 /// Serve `http://ADDR/metrics` and install the global recorder. Fails if the
 /// address cannot be bound or a recorder is already installed.
 pub fn install(addr: SocketAddr) -> Result<MetricsServer, MetricsError> {
+    // Checked first so a second call does not leave a listener behind.
+    if INSTALLED.swap(true, Ordering::AcqRel) {
+        return Err(MetricsError::AlreadyInstalled);
+    }
+    let result = start(addr);
+    if result.is_err() {
+        INSTALLED.store(false, Ordering::Release);
+    }
+    result
+}
+
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+fn start(addr: SocketAddr) -> Result<MetricsServer, MetricsError> {
     let builder = PrometheusBuilder::new()
         .with_http_listener(addr)
         .set_buckets_for_metric(
@@ -103,6 +118,8 @@ pub fn install(addr: SocketAddr) -> Result<MetricsServer, MetricsError> {
     let recorder = rx
         .recv()
         .map_err(|_| MetricsError::Thread("metrics thread exited".into()))??;
+    // Fails only if someone else installed a recorder: the listener stays
+    // up serving nothing, which cannot be undone, so it is reported.
     metrics::set_global_recorder(recorder).map_err(|_| MetricsError::AlreadyInstalled)?;
     t::describe_all();
     gauge!(t::CALLS_OPEN).set(0.0);
