@@ -170,6 +170,9 @@ pub struct ProxyConfig {
     pub trunk: Option<SocketAddr>,
     /// Sources allowed to send through the proxy; empty means platform and trunk only.
     pub allow: Vec<IpNet>,
+    /// Other source networks of the trunk side (carrier signalling nodes
+    /// besides `trunk`); allowed, and their requests go to the platform.
+    pub trunk_networks: Vec<IpNet>,
     /// Messages per second allowed from one source address (0: unlimited).
     pub rate_limit_per_source: u32,
     /// Largest message accepted, bytes.
