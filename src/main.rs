@@ -22,8 +22,10 @@ use trunkwatch::sink;
 /// proxy, and prints one classified outcome per call as a JSON line.
 #[derive(Debug, Parser)]
 #[command(name = "trunkwatch", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 done, 1 runtime failure, 2 bad usage or unreadable input.\n\
-Examples:\n  trunkwatch replay capture.pcapng > outcomes.jsonl\n  trunkwatch replay --summary json a.pcap b.pcap.gz\n  trunkwatch explain 486")]
+#[command(
+    after_help = "Exit codes: 0 done, 1 runtime failure, 2 bad usage or unreadable input.\n\
+Examples:\n  trunkwatch replay capture.pcapng > outcomes.jsonl\n  trunkwatch replay --summary json a.pcap b.pcap.gz\n  trunkwatch explain 486"
+)]
 struct Cli {
     /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -93,7 +95,12 @@ struct Common {
     #[arg(long, value_name = "URL")]
     webhook: Option<String>,
     /// Sign webhook bodies with HMAC-SHA256 using this secret.
-    #[arg(long, value_name = "SECRET", env = "TRUNKWATCH_WEBHOOK_SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "TRUNKWATCH_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
     webhook_secret: Option<String>,
 }
 
@@ -308,9 +315,10 @@ fn shutdown_flag() -> Arc<AtomicBool> {
                 #[cfg(unix)]
                 {
                     use tokio::signal::unix::{signal, SignalKind};
-                    let (Ok(mut int), Ok(mut term)) =
-                        (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
-                    else {
+                    let (Ok(mut int), Ok(mut term)) = (
+                        signal(SignalKind::interrupt()),
+                        signal(SignalKind::terminate()),
+                    ) else {
                         return;
                     };
                     tokio::select! {
@@ -536,11 +544,72 @@ fn proxy(a: ProxyArgs) -> Result<(), Failure> {
             "proxy needs --listen, --platform and --trunk (or [proxy] listen/platform/trunk in the config file)"
         )));
     }
-    let pipeline = build_pipeline(&a.common, &cfg)?;
+    let mut pipeline = build_pipeline(&a.common, &cfg)?;
+    pipeline.set_media_visible(false);
     let stop = shutdown_flag();
-    let (pipeline, proxy_stats) = trunkwatch::proxy::run_monitored(&cfg, pipeline, stop, a.duration)
-        .map_err(|e| Failure::from(anyhow::Error::new(e)))?;
-    finish_run(pipeline, &a.common, proxy_stats)
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("proxy")
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let (tap, mut rx) = trunkwatch::proxy::Tap::from_config(&cfg.proxy);
+    let proxy = rt
+        .block_on(trunkwatch::proxy::Proxy::bind(&cfg.proxy, tap))
+        .map_err(|e| Failure::usage(anyhow::Error::new(e)))?;
+    for addr in proxy.local_addrs() {
+        tracing::info!(%addr, "proxy listening (udp and tcp)");
+    }
+    // The monitor runs on its own thread: forwarding never waits for it.
+    let done = Arc::new(AtomicBool::new(false));
+    let handle = rt.handle().clone();
+    let monitor = {
+        let done = done.clone();
+        std::thread::Builder::new()
+            .name("monitor".into())
+            .spawn(move || {
+                let mut last_idle = Instant::now();
+                loop {
+                    let next = handle.block_on(async {
+                        tokio::time::timeout(Duration::from_millis(250), rx.recv()).await
+                    });
+                    match next {
+                        Ok(Some(t)) => pipeline.on_sip(&trunkwatch::decode::SipPacket {
+                            ts: t.ts,
+                            frame: 0,
+                            src: t.src,
+                            dst: t.dst,
+                            transport: t.transport,
+                            payload: &t.bytes,
+                        }),
+                        Ok(None) => break,
+                        Err(_) if done.load(Ordering::SeqCst) => break,
+                        Err(_) => {}
+                    }
+                    if last_idle.elapsed() >= Duration::from_millis(250) {
+                        last_idle = Instant::now();
+                        pipeline.idle(trunkwatch::time::Timestamp::now());
+                    }
+                }
+                pipeline
+            })
+            .context("cannot start the monitor thread")?
+    };
+    let deadline = a
+        .duration
+        .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+    let stats = rt.block_on(proxy.run(async {
+        while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }));
+    done.store(true, Ordering::SeqCst);
+    let pipeline = monitor
+        .join()
+        .map_err(|_| anyhow::anyhow!("the monitor thread panicked"))?;
+    let stats = stats.map_err(|e| Failure::from(anyhow::Error::new(e)))?;
+    drop(rt);
+    finish_run(pipeline, &a.common, stats.counters)
 }
 
 fn explain(a: ExplainArgs) -> Result<(), Failure> {
@@ -553,7 +622,11 @@ fn explain(a: ExplainArgs) -> Result<(), Failure> {
     let e = trunkwatch::classify::explain(a.code);
     let mut out = std::io::stdout();
     let r = if a.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&e).unwrap_or_default())
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&e).unwrap_or_default()
+        )
     } else {
         write!(out, "{e}")
     };

@@ -116,6 +116,8 @@ pub struct Pipeline {
     last_ts: Timestamp,
     frames: u64,
     outcomes: u64,
+    /// False in proxy mode: media does not pass through trunkwatch.
+    media_visible: bool,
 }
 
 impl Pipeline {
@@ -132,7 +134,13 @@ impl Pipeline {
             last_ts: Timestamp(i64::MIN),
             frames: 0,
             outcomes: 0,
+            media_visible: true,
         }
+    }
+
+    /// Say whether RTP can be seen at all (not in proxy mode).
+    pub fn set_media_visible(&mut self, visible: bool) {
+        self.media_visible = visible;
     }
 
     /// One captured frame (replay, live capture).
@@ -194,7 +202,8 @@ impl Pipeline {
             self.sinks.emit(&outcome);
         }
         self.pending = recs;
-        self.sinks.batch_done(self.tracker.open_calls(), &self.messages);
+        self.sinks
+            .batch_done(self.tracker.open_calls(), &self.messages);
     }
 
     /// End of input: flush the decoder and emit every call still open, as open.
