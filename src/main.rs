@@ -216,8 +216,11 @@ fn main() -> ExitCode {
             // One clear line, with the chain of causes, never a backtrace.
             let mut msg = f.error.to_string();
             for cause in f.error.chain().skip(1) {
-                msg.push_str(": ");
-                msg.push_str(&cause.to_string());
+                let c = cause.to_string();
+                if !msg.contains(&c) {
+                    msg.push_str(": ");
+                    msg.push_str(&c);
+                }
             }
             let _ = writeln!(std::io::stderr(), "trunkwatch: error: {msg}");
             ExitCode::from(f.code)
