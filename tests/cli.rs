@@ -219,7 +219,11 @@ fn live_capture_on_a_missing_interface_is_a_clear_error() {
 fn live_capture_needs_the_feature() {
     let o = run(&["capture", "-i", "lo", "--duration", "1"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--features live-capture"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--features live-capture"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
