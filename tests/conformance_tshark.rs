@@ -76,7 +76,7 @@ fn tshark(path: &Path, opts: &[&str]) -> Msgs {
             "-T",
             "fields",
             "-E",
-            "aggregator=/t",
+            "aggregator=\u{1f}",
             "-e",
             "frame.number",
             "-e",
@@ -92,7 +92,7 @@ fn tshark(path: &Path, opts: &[&str]) -> Msgs {
     );
     let mut m = Msgs::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let mut f = line.split('\t');
+        let mut f = line.split(['\t', '\u{1f}']);
         let n: u64 = f.next().unwrap().parse().unwrap();
         let ids: Vec<&str> = f.collect();
         if ids.is_empty() {
