@@ -162,8 +162,8 @@ fn every_public_capture_matches_tshark() {
     );
     let mut failures = Vec::new();
     println!(
-        "{:<36} {:>7} {:>11} {:>5}  {}",
-        "file", "tshark", "trunkwatch", "diff", "result"
+        "{:<36} {:>7} {:>11} {:>5}  result",
+        "file", "tshark", "trunkwatch", "diff"
     );
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().to_string();

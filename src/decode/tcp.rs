@@ -224,9 +224,6 @@ impl Tcp {
             if d.mode == Mode::Ws {
                 d.mode = Mode::Other;
             }
-            if let Some(n) = d.next_seq {
-                d.next_seq = Some(n); // later segments resume at the next start line
-            }
             self.total -= m;
         }
     }
@@ -455,8 +452,7 @@ fn gap(d: &mut Dir, key: Key, lim: &Limits, stats: &mut Counters, out: &mut dyn 
         _ => {}
     }
     d.next_seq = Some(first);
-    loop {
-        let Some(next) = d.next_seq else { break };
+    while let Some(next) = d.next_seq {
         let Some(i) = d
             .ooo
             .iter()
