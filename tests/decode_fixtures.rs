@@ -10,9 +10,13 @@ use trunkwatch::decode::{Decoder, Event, Transport};
 use trunkwatch::stats::Counters;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/pcap/decode")
-        .join(format!("{name}.pcap"))
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pcap/decode");
+    let pcap = dir.join(format!("{name}.pcap"));
+    if pcap.exists() {
+        pcap
+    } else {
+        dir.join(format!("{name}.pcapng"))
+    }
 }
 
 /// (frame, transport, src, dst, Call-ID, payload length)
@@ -207,4 +211,15 @@ fn tls_flows_are_counted_once() {
     // Two TLS connections (two clients to port 5061), each counted once.
     assert_eq!(dec.stats().get("tls", "encrypted_not_decoded"), 2);
     assert!(dec.stats().get("tls", "encrypted_bytes") > 1000);
+}
+
+#[test]
+fn sipp_calls_over_tcp_on_loopback() {
+    // Captured by dumpcap while sipp's uac placed 3 calls to its uas over one
+    // TCP connection (make.sh).
+    let (msgs, _, stats) = decode("sipp-tcp-lo");
+    assert_eq!(msgs.len(), 18, "3 calls x INVITE 180 200 ACK BYE 200");
+    assert!(msgs.iter().all(|m| m.1 == Transport::Tcp));
+    assert_eq!(frames_ids(&msgs), tshark("sipp-tcp-lo"));
+    assert!(stats.is_empty(), "{stats:?}");
 }
