@@ -162,7 +162,8 @@ impl Decoder {
     /// time (a full table scan each frame would cost more than decoding).
     fn sweep(&mut self, now: Timestamp, out: &mut dyn FnMut(Event<'_>)) {
         match self.last_sweep {
-            Some(t) if now.0.saturating_sub(t.0) < SWEEP_EVERY_NS => {}
+            // A clock step backwards also sweeps (and restarts the interval).
+            Some(t) if now.0 >= t.0 && now.0 - t.0 < SWEEP_EVERY_NS => {}
             _ => {
                 self.last_sweep = Some(now);
                 self.defrag.expire(now, &mut self.stats);
