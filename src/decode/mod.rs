@@ -162,7 +162,8 @@ impl Decoder {
     /// time (a full table scan each frame would cost more than decoding).
     fn sweep(&mut self, now: Timestamp, out: &mut dyn FnMut(Event<'_>)) {
         match self.last_sweep {
-            Some(t) if now.0.saturating_sub(t.0) < SWEEP_EVERY_NS => {}
+            // A clock step backwards also sweeps (and restarts the interval).
+            Some(t) if now.0 >= t.0 && now.0 - t.0 < SWEEP_EVERY_NS => {}
             _ => {
                 self.last_sweep = Some(now);
                 self.defrag.expire(now, &mut self.stats);
@@ -181,3 +182,6 @@ fn be16(b: &[u8], at: usize) -> u16 {
 fn be32(b: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
+
+#[cfg(test)]
+mod tests;

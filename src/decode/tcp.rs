@@ -70,10 +70,12 @@ struct Dir {
     peer_acked: Option<u32>,
     last: Timestamp,
     ws: WsState,
+    /// One of the ports is a configured TLS port.
+    tls_port: bool,
 }
 
 impl Dir {
-    fn new(ts: Timestamp) -> Self {
+    fn new(ts: Timestamp, tls_port: bool) -> Self {
         Dir {
             mode: Mode::Probe,
             next_seq: None,
@@ -85,6 +87,7 @@ impl Dir {
             peer_acked: None,
             last: ts,
             ws: WsState::default(),
+            tls_port,
         }
     }
 
@@ -184,7 +187,10 @@ impl Tcp {
         let rev_tls = self.flows.get(&rkey).is_some_and(|r| r.mode == Mode::Tls);
         let tls_port =
             self.lim.tls_ports.contains(&src.port()) || self.lim.tls_ports.contains(&dst.port());
-        let d = self.flows.entry(key).or_insert_with(|| Dir::new(c.ts));
+        let d = self
+            .flows
+            .entry(key)
+            .or_insert_with(|| Dir::new(c.ts, tls_port));
         let before = d.mem();
         let was_tls = d.mode == Mode::Tls;
         d.last = c.ts;
@@ -223,9 +229,6 @@ impl Tcp {
             d.synced = false;
             if d.mode == Mode::Ws {
                 d.mode = Mode::Other;
-            }
-            if let Some(n) = d.next_seq {
-                d.next_seq = Some(n); // later segments resume at the next start line
             }
             self.total -= m;
         }
@@ -455,8 +458,7 @@ fn gap(d: &mut Dir, key: Key, lim: &Limits, stats: &mut Counters, out: &mut dyn 
         _ => {}
     }
     d.next_seq = Some(first);
-    loop {
-        let Some(next) = d.next_seq else { break };
+    while let Some(next) = d.next_seq {
         let Some(i) = d
             .ooo
             .iter()
@@ -529,7 +531,7 @@ fn process(
 ) {
     loop {
         match d.mode {
-            Mode::Probe => match classify(&d.buf, false) {
+            Mode::Probe => match classify(&d.buf, d.tls_port) {
                 Class::Sip => {
                     d.mode = Mode::Sip;
                     d.synced = true;
