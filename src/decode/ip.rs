@@ -55,7 +55,10 @@ impl Decoder {
                 proto,
                 id: be16(data, 4),
             };
-            if let Some((whole, _)) = self.defrag.add(key, offset, more, proto, payload, c, &mut self.stats) {
+            if let Some((whole, _)) =
+                self.defrag
+                    .add(key, offset, more, proto, payload, c, &mut self.stats)
+            {
                 self.ip_payload(c, src.into(), dst.into(), proto, &whole, depth, out);
             }
             return;
@@ -139,7 +142,10 @@ impl Decoder {
                         return self.stats.inc("ip", "fragment_truncated");
                     }
                     let key = FragKey::V6 { src: s, dst: d, id };
-                    if let Some((whole, first_nh)) = self.defrag.add(key, offset, more, next, &data[off..], c, &mut self.stats) {
+                    if let Some((whole, first_nh)) =
+                        self.defrag
+                            .add(key, offset, more, next, &data[off..], c, &mut self.stats)
+                    {
                         if depth >= MAX_DEPTH {
                             return self.stats.inc("link", "too_many_layers");
                         }
@@ -156,7 +162,16 @@ impl Decoder {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn ip_payload(&mut self, c: &Ctx, src: IpAddr, dst: IpAddr, proto: u8, p: &[u8], depth: u8, out: &mut dyn FnMut(Event<'_>)) {
+    fn ip_payload(
+        &mut self,
+        c: &Ctx,
+        src: IpAddr,
+        dst: IpAddr,
+        proto: u8,
+        p: &[u8],
+        depth: u8,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
         if depth >= MAX_DEPTH && matches!(proto, 4 | 41 | 47) {
             return self.stats.inc("link", "too_many_layers");
         }
@@ -176,8 +191,17 @@ impl Decoder {
 /// Identifies the fragments of one datagram (RFC 791 §3.2, RFC 8200 §4.5).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub(super) enum FragKey {
-    V4 { src: [u8; 4], dst: [u8; 4], proto: u8, id: u16 },
-    V6 { src: [u8; 16], dst: [u8; 16], id: u32 },
+    V4 {
+        src: [u8; 4],
+        dst: [u8; 4],
+        proto: u8,
+        id: u16,
+    },
+    V6 {
+        src: [u8; 16],
+        dst: [u8; 16],
+        id: u32,
+    },
 }
 
 #[derive(Debug)]
@@ -319,7 +343,12 @@ impl Defrag {
             }
         }
         while self.bytes > self.max_bytes {
-            let Some(oldest) = self.map.iter().min_by_key(|(_, p)| p.order).map(|(k, _)| *k) else {
+            let Some(oldest) = self
+                .map
+                .iter()
+                .min_by_key(|(_, p)| p.order)
+                .map(|(k, _)| *k)
+            else {
                 break;
             };
             if let Some(p) = self.map.remove(&oldest) {

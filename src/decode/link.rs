@@ -61,13 +61,22 @@ impl Decoder {
                 self.stats.inc("link", "unknown_linktype");
                 if !self.unknown_linktypes.contains(&lt) {
                     self.unknown_linktypes.push(lt);
-                    tracing::warn!(linktype = lt, "unknown link type: frames not decoded (counted as link/unknown_linktype)");
+                    tracing::warn!(
+                        linktype = lt,
+                        "unknown link type: frames not decoded (counted as link/unknown_linktype)"
+                    );
                 }
             }
         }
     }
 
-    pub(super) fn ethernet(&mut self, c: &Ctx, data: &[u8], depth: u8, out: &mut dyn FnMut(Event<'_>)) {
+    pub(super) fn ethernet(
+        &mut self,
+        c: &Ctx,
+        data: &[u8],
+        depth: u8,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
         if data.len() < 14 {
             return self.stats.inc("link", "truncated_ethernet");
         }
@@ -75,7 +84,13 @@ impl Decoder {
     }
 
     /// IP version from the first nibble (raw IP link types, MPLS, GTP-U).
-    pub(super) fn raw_ip(&mut self, c: &Ctx, data: &[u8], depth: u8, out: &mut dyn FnMut(Event<'_>)) {
+    pub(super) fn raw_ip(
+        &mut self,
+        c: &Ctx,
+        data: &[u8],
+        depth: u8,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
         match data.first().map(|b| b >> 4) {
             Some(4) => self.ipv4(c, data, depth, out),
             Some(6) => self.ipv6(c, data, depth, out),
@@ -93,7 +108,11 @@ impl Decoder {
         }
         let le = u32::from_le_bytes([data[0], data[1], data[2], data[3]]);
         let be = be32(data, 0);
-        let af = if lt == linktype::LOOP || le > 0xffff { be } else { le };
+        let af = if lt == linktype::LOOP || le > 0xffff {
+            be
+        } else {
+            le
+        };
         let payload = &data[4..];
         match af {
             2 => self.ipv4(c, payload, 0, out),
@@ -105,7 +124,11 @@ impl Decoder {
     /// PPP (RFC 1661/1662): optional 0xff 0x03 address/control, then a 1- or
     /// 2-byte protocol (protocol-field compression: odd first byte = 1 byte).
     pub(super) fn ppp(&mut self, c: &Ctx, data: &[u8], depth: u8, out: &mut dyn FnMut(Event<'_>)) {
-        let d = if data.len() >= 2 && data[0] == 0xff && data[1] == 0x03 { &data[2..] } else { data };
+        let d = if data.len() >= 2 && data[0] == 0xff && data[1] == 0x03 {
+            &data[2..]
+        } else {
+            data
+        };
         let Some(&b0) = d.first() else {
             return self.stats.inc("link", "truncated_ppp");
         };
@@ -124,7 +147,14 @@ impl Decoder {
     }
 
     /// Dispatch on an ethertype; also used for SLL, GRE and PPPoE payloads.
-    pub(super) fn ethertype(&mut self, c: &Ctx, et: u16, data: &[u8], depth: u8, out: &mut dyn FnMut(Event<'_>)) {
+    pub(super) fn ethertype(
+        &mut self,
+        c: &Ctx,
+        et: u16,
+        data: &[u8],
+        depth: u8,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
         use ethertype::*;
         if depth > MAX_DEPTH {
             return self.stats.inc("link", "too_many_layers");
@@ -145,7 +175,11 @@ impl Decoder {
                 }
                 let len = be16(data, 4) as usize;
                 let body = &data[6..];
-                let body = if len <= body.len() { &body[..len] } else { body };
+                let body = if len <= body.len() {
+                    &body[..len]
+                } else {
+                    body
+                };
                 self.ppp(c, body, depth + 1, out)
             }
             MPLS | MPLS_MC => {

@@ -24,20 +24,37 @@ pub(super) struct Sctp {
 
 impl Sctp {
     pub(super) fn finish(&mut self, stats: &mut Counters) {
-        stats.add("sctp", "fragment_incomplete_at_end", self.frags.len() as u64);
+        stats.add(
+            "sctp",
+            "fragment_incomplete_at_end",
+            self.frags.len() as u64,
+        );
         self.frags.clear();
         self.bytes = 0;
     }
 
     /// Returns the whole user message once its last fragment arrived.
-    fn fragment(&mut self, key: (SocketAddr, SocketAddr, u16, u32), flags: u8, tsn: u32, user: &[u8], stats: &mut Counters) -> Option<Vec<u8>> {
+    fn fragment(
+        &mut self,
+        key: (SocketAddr, SocketAddr, u16, u32),
+        flags: u8,
+        tsn: u32,
+        user: &[u8],
+        stats: &mut Counters,
+    ) -> Option<Vec<u8>> {
         if flags & 0x02 != 0 {
             if let Some(old) = self.frags.remove(&key) {
                 self.bytes -= old.data.len();
                 stats.inc("sctp", "fragment_incomplete");
             }
             self.bytes += user.len();
-            self.frags.insert(key, Frag { next_tsn: tsn.wrapping_add(1), data: user.to_vec() });
+            self.frags.insert(
+                key,
+                Frag {
+                    next_tsn: tsn.wrapping_add(1),
+                    data: user.to_vec(),
+                },
+            );
         } else {
             let Some(f) = self.frags.get_mut(&key) else {
                 stats.inc("sctp", "fragment_without_first");
@@ -72,7 +89,14 @@ impl Sctp {
 }
 
 impl Decoder {
-    pub(super) fn sctp_packet(&mut self, c: &Ctx, src: IpAddr, dst: IpAddr, p: &[u8], out: &mut dyn FnMut(Event<'_>)) {
+    pub(super) fn sctp_packet(
+        &mut self,
+        c: &Ctx,
+        src: IpAddr,
+        dst: IpAddr,
+        p: &[u8],
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
         if p.len() < 12 {
             return self.stats.inc("sctp", "truncated");
         }
@@ -91,8 +115,18 @@ impl Decoder {
             // DATA: TSN, stream, SSN, PPID (16-byte header). I-DATA: TSN,
             // stream, reserved, MID, PPID/FSN (20 bytes).
             let parsed = match ty {
-                0 if clen >= 16 => Some((be32(chunk, 4), be16(chunk, 8), be16(chunk, 10) as u32, &chunk[16..])),
-                64 if clen >= 20 => Some((be32(chunk, 4), be16(chunk, 8), be32(chunk, 12), &chunk[20..])),
+                0 if clen >= 16 => Some((
+                    be32(chunk, 4),
+                    be16(chunk, 8),
+                    be16(chunk, 10) as u32,
+                    &chunk[16..],
+                )),
+                64 if clen >= 20 => Some((
+                    be32(chunk, 4),
+                    be16(chunk, 8),
+                    be32(chunk, 12),
+                    &chunk[20..],
+                )),
                 0 | 64 => {
                     self.stats.inc("sctp", "bad_chunk_length");
                     None
@@ -102,7 +136,10 @@ impl Decoder {
             if let Some((tsn, stream, ssn, user)) = parsed {
                 if flags & 0x03 == 0x03 {
                     emit(c, src, dst, user, out);
-                } else if let Some(whole) = self.sctp.fragment((src, dst, stream, ssn), flags, tsn, user, &mut self.stats) {
+                } else if let Some(whole) =
+                    self.sctp
+                        .fragment((src, dst, stream, ssn), flags, tsn, user, &mut self.stats)
+                {
                     emit(c, src, dst, &whole, out);
                 }
             }

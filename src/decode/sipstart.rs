@@ -83,7 +83,11 @@ fn plausible_prefix(b: &[u8]) -> bool {
     }
     match memchr::memchr(b' ', b) {
         None => b.iter().all(|&c| is_token(c)),
-        Some(sp) => sp > 0 && b[..sp].iter().all(|&c| is_token(c)) && b[sp..].iter().all(|&c| (b' '..0x7f).contains(&c)),
+        Some(sp) => {
+            sp > 0
+                && b[..sp].iter().all(|&c| is_token(c))
+                && b[sp..].iter().all(|&c| (b' '..0x7f).contains(&c))
+        }
     }
 }
 
@@ -98,7 +102,9 @@ mod tests {
 
     #[test]
     fn start_lines() {
-        assert!(looks_like_sip(b"INVITE sip:bob@example.com SIP/2.0\r\nVia: x\r\n"));
+        assert!(looks_like_sip(
+            b"INVITE sip:bob@example.com SIP/2.0\r\nVia: x\r\n"
+        ));
         assert!(looks_like_sip(b"\r\n\r\nSIP/2.0 200 OK\r\n"));
         assert!(looks_like_sip(b"SIP/2.0 180 \r\n"));
         assert!(looks_like_sip(b"OPTIONS sip:a SIP/2.0\n"));

@@ -145,7 +145,18 @@ impl Tcp {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn segment(&mut self, c: &Ctx, src: SocketAddr, dst: SocketAddr, seq: u32, ack: u32, flags: u8, payload: &[u8], stats: &mut Counters, out: &mut dyn FnMut(Event<'_>)) {
+    fn segment(
+        &mut self,
+        c: &Ctx,
+        src: SocketAddr,
+        dst: SocketAddr,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        payload: &[u8],
+        stats: &mut Counters,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
         let key = Key { src, dst };
         let rkey = Key { src: dst, dst: src };
         if flags & ACK != 0 {
@@ -171,7 +182,8 @@ impl Tcp {
             }
         }
         let rev_tls = self.flows.get(&rkey).is_some_and(|r| r.mode == Mode::Tls);
-        let tls_port = self.lim.tls_ports.contains(&src.port()) || self.lim.tls_ports.contains(&dst.port());
+        let tls_port =
+            self.lim.tls_ports.contains(&src.port()) || self.lim.tls_ports.contains(&dst.port());
         let d = self.flows.entry(key).or_insert_with(|| Dir::new(c.ts));
         let before = d.mem();
         let was_tls = d.mode == Mode::Tls;
@@ -221,9 +233,19 @@ impl Tcp {
 
     /// Forget directions idle for longer than the timeout; what waited behind
     /// a hole is decoded first, an unfinished message is counted.
-    pub(super) fn expire(&mut self, now: Timestamp, stats: &mut Counters, out: &mut dyn FnMut(Event<'_>)) {
+    pub(super) fn expire(
+        &mut self,
+        now: Timestamp,
+        stats: &mut Counters,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
         let idle = self.idle_ns;
-        let old: Vec<Key> = self.flows.iter().filter(|(_, d)| now.0.saturating_sub(d.last.0) > idle).map(|(k, _)| *k).collect();
+        let old: Vec<Key> = self
+            .flows
+            .iter()
+            .filter(|(_, d)| now.0.saturating_sub(d.last.0) > idle)
+            .map(|(k, _)| *k)
+            .collect();
         for k in old {
             if let Some(mut d) = self.flows.remove(&k) {
                 self.total -= d.mem();
@@ -251,8 +273,19 @@ impl Tcp {
 }
 
 /// Decode what waits behind holes (each hole counted as a gap).
-fn flush(d: &mut Dir, key: Key, lim: &Limits, stats: &mut Counters, out: &mut dyn FnMut(Event<'_>)) {
-    while !d.ooo.is_empty() && matches!(d.mode, Mode::Sip | Mode::Probe | Mode::WsHandshake | Mode::Ws) {
+fn flush(
+    d: &mut Dir,
+    key: Key,
+    lim: &Limits,
+    stats: &mut Counters,
+    out: &mut dyn FnMut(Event<'_>),
+) {
+    while !d.ooo.is_empty()
+        && matches!(
+            d.mode,
+            Mode::Sip | Mode::Probe | Mode::WsHandshake | Mode::Ws
+        )
+    {
         gap(d, key, lim, stats, out);
     }
 }
@@ -265,7 +298,15 @@ fn close(d: &mut Dir, stats: &mut Counters) {
     d.mode = Mode::Closed;
 }
 
-fn on_segment(d: &mut Dir, lim: &Limits, c: &Ctx, s: &SegIn<'_>, stats: &mut Counters, out: &mut dyn FnMut(Event<'_>), may_restart: bool) {
+fn on_segment(
+    d: &mut Dir,
+    lim: &Limits,
+    c: &Ctx,
+    s: &SegIn<'_>,
+    stats: &mut Counters,
+    out: &mut dyn FnMut(Event<'_>),
+    may_restart: bool,
+) {
     if s.flags & SYN != 0 {
         // A new connection on this 4-tuple: whatever was pending is gone.
         if d.has_partial() {
@@ -350,7 +391,9 @@ fn on_segment(d: &mut Dir, lim: &Limits, c: &Ctx, s: &SegIn<'_>, stats: &mut Cou
         frame: c.frame,
         ts: c.ts,
     });
-    let acked_past_hole = d.peer_acked.is_some_and(|a| a.wrapping_sub(next) as i32 > 0);
+    let acked_past_hole = d
+        .peer_acked
+        .is_some_and(|a| a.wrapping_sub(next) as i32 > 0);
     if acked_past_hole || d.ooo_bytes > lim.max_flow || d.ooo.len() > MAX_OOO_SEGMENTS {
         gap(d, s.key, lim, stats, out);
         if d.fin_seq.is_some() && d.fin_seq == d.next_seq {
@@ -369,7 +412,11 @@ fn append(d: &mut Dir, bytes: &[u8]) {
 /// Move held segments that now continue the stream into `buf`.
 fn drain_ooo(d: &mut Dir) {
     while let Some(next) = d.next_seq {
-        let Some(i) = d.ooo.iter().position(|s| s.seq.wrapping_sub(next) as i32 <= 0) else {
+        let Some(i) = d
+            .ooo
+            .iter()
+            .position(|s| s.seq.wrapping_sub(next) as i32 <= 0)
+        else {
             break;
         };
         let s = d.ooo.swap_remove(i);
@@ -385,7 +432,12 @@ fn drain_ooo(d: &mut Dir) {
 /// the next SIP start line. Each held segment keeps its own frame number.
 fn gap(d: &mut Dir, key: Key, lim: &Limits, stats: &mut Counters, out: &mut dyn FnMut(Event<'_>)) {
     let Some(next) = d.next_seq else { return };
-    let Some(first) = d.ooo.iter().min_by_key(|s| s.seq.wrapping_sub(next)).map(|s| s.seq) else {
+    let Some(first) = d
+        .ooo
+        .iter()
+        .min_by_key(|s| s.seq.wrapping_sub(next))
+        .map(|s| s.seq)
+    else {
         return;
     };
     stats.inc("tcp", "gap");
@@ -405,7 +457,11 @@ fn gap(d: &mut Dir, key: Key, lim: &Limits, stats: &mut Counters, out: &mut dyn 
     d.next_seq = Some(first);
     loop {
         let Some(next) = d.next_seq else { break };
-        let Some(i) = d.ooo.iter().position(|s| s.seq.wrapping_sub(next) as i32 <= 0) else {
+        let Some(i) = d
+            .ooo
+            .iter()
+            .position(|s| s.seq.wrapping_sub(next) as i32 <= 0)
+        else {
             break;
         };
         let s = d.ooo.swap_remove(i);
@@ -437,7 +493,8 @@ fn classify(b: &[u8], tls_port: bool) -> Class {
     if tls_port || (b.len() >= 3 && (0x14..=0x17).contains(&b[0]) && b[1] == 3 && b[2] <= 4) {
         return Class::Tls;
     }
-    let http = b.starts_with(b"GET ") || b.starts_with(b"HTTP/1.1 101") || b.starts_with(b"HTTP/1.0 101");
+    let http =
+        b.starts_with(b"GET ") || b.starts_with(b"HTTP/1.1 101") || b.starts_with(b"HTTP/1.0 101");
     if http {
         return match memchr::memmem::find(b, b"\r\n\r\n") {
             Some(end) if contains_ci(&b[..end], b"websocket") => Class::Ws,
@@ -446,18 +503,30 @@ fn classify(b: &[u8], tls_port: bool) -> Class {
             None => Class::Other,
         };
     }
-    if sip == Start::NeedMore || b"GET ".starts_with(&b[..b.len().min(4)]) || b"HTTP/1.1 101".starts_with(&b[..b.len().min(12)]) {
+    if sip == Start::NeedMore
+        || b"GET ".starts_with(&b[..b.len().min(4)])
+        || b"HTTP/1.1 101".starts_with(&b[..b.len().min(12)])
+    {
         return Class::NeedMore;
     }
     Class::Other
 }
 
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[allow(clippy::too_many_arguments)]
-fn process(d: &mut Dir, key: Key, lim: &Limits, frame: u64, ts: Timestamp, stats: &mut Counters, out: &mut dyn FnMut(Event<'_>)) {
+fn process(
+    d: &mut Dir,
+    key: Key,
+    lim: &Limits,
+    frame: u64,
+    ts: Timestamp,
+    stats: &mut Counters,
+    out: &mut dyn FnMut(Event<'_>),
+) {
     loop {
         match d.mode {
             Mode::Probe => match classify(&d.buf, false) {
@@ -530,7 +599,15 @@ fn process(d: &mut Dir, key: Key, lim: &Limits, frame: u64, ts: Timestamp, stats
 
 /// Frame SIP messages off the front of `buf`; after a gap or a framing
 /// error, skip to the next line that is a SIP start line.
-fn sip_frames(d: &mut Dir, key: Key, lim: &Limits, frame: u64, ts: Timestamp, stats: &mut Counters, out: &mut dyn FnMut(Event<'_>)) {
+fn sip_frames(
+    d: &mut Dir,
+    key: Key,
+    lim: &Limits,
+    frame: u64,
+    ts: Timestamp,
+    stats: &mut Counters,
+    out: &mut dyn FnMut(Event<'_>),
+) {
     let mut pos = 0;
     loop {
         if !d.synced {
@@ -619,15 +696,24 @@ fn frame_sip(b: &[u8]) -> Result<Framed, ()> {
     }
     let rest = &b[i..];
     let Some(hend) = memchr::memmem::find(rest, b"\r\n\r\n").map(|p| p + 4) else {
-        return if rest.len() > 64 << 10 { Err(()) } else { Ok(Framed::Partial) };
+        return if rest.len() > 64 << 10 {
+            Err(())
+        } else {
+            Ok(Framed::Partial)
+        };
     };
     let mut cl = 0usize;
     for line in rest[..hend].split(|&c| c == b'\n').skip(1) {
-        let Some(colon) = memchr::memchr(b':', line) else { continue };
+        let Some(colon) = memchr::memchr(b':', line) else {
+            continue;
+        };
         let name = line[..colon].trim_ascii();
         if name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"l") {
             let v = line[colon + 1..].trim_ascii();
-            cl = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()).ok_or(())?;
+            cl = std::str::from_utf8(v)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or(())?;
         }
     }
     let total = i + hend + cl;
@@ -639,7 +725,14 @@ fn frame_sip(b: &[u8]) -> Result<Framed, ()> {
 }
 
 impl Decoder {
-    pub(super) fn tcp_segment(&mut self, c: &Ctx, src: IpAddr, dst: IpAddr, data: &[u8], out: &mut dyn FnMut(Event<'_>)) {
+    pub(super) fn tcp_segment(
+        &mut self,
+        c: &Ctx,
+        src: IpAddr,
+        dst: IpAddr,
+        data: &[u8],
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
         if data.len() < 20 {
             return self.stats.inc("tcp", "truncated");
         }
@@ -651,6 +744,16 @@ impl Decoder {
         let dst = SocketAddr::new(dst, be16(data, 2));
         let seq = be32(data, 4);
         let ack = be32(data, 8);
-        self.tcp.segment(c, src, dst, seq, ack, data[13], &data[doff..], &mut self.stats, out);
+        self.tcp.segment(
+            c,
+            src,
+            dst,
+            seq,
+            ack,
+            data[13],
+            &data[doff..],
+            &mut self.stats,
+            out,
+        );
     }
 }

@@ -71,7 +71,13 @@ impl Decoder {
 
     /// GTP-U G-PDU: decode the user packet inside. Returns false when the
     /// datagram is not GTP-U version 1, so it is handled as plain UDP.
-    pub(super) fn gtpu(&mut self, c: &Ctx, p: &[u8], depth: u8, out: &mut dyn FnMut(Event<'_>)) -> bool {
+    pub(super) fn gtpu(
+        &mut self,
+        c: &Ctx,
+        p: &[u8],
+        depth: u8,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> bool {
         if p.len() < 8 || p[0] >> 5 != 1 || p[0] & 0x10 == 0 {
             return false;
         }
@@ -111,7 +117,13 @@ impl Decoder {
     }
 
     /// VXLAN: I flag set, then an Ethernet frame. False if the flag is absent.
-    pub(super) fn vxlan(&mut self, c: &Ctx, p: &[u8], depth: u8, out: &mut dyn FnMut(Event<'_>)) -> bool {
+    pub(super) fn vxlan(
+        &mut self,
+        c: &Ctx,
+        p: &[u8],
+        depth: u8,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> bool {
         if p.len() < 8 + 14 || p[0] & 0x08 == 0 {
             return false;
         }

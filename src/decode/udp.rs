@@ -6,7 +6,15 @@ use super::{be16, sipstart, Ctx, Datagram, Decoder, Event, SipPacket, Transport}
 use std::net::{IpAddr, SocketAddr};
 
 impl Decoder {
-    pub(super) fn udp(&mut self, c: &Ctx, src: IpAddr, dst: IpAddr, data: &[u8], depth: u8, out: &mut dyn FnMut(Event<'_>)) {
+    pub(super) fn udp(
+        &mut self,
+        c: &Ctx,
+        src: IpAddr,
+        dst: IpAddr,
+        data: &[u8],
+        depth: u8,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
         if data.len() < 8 {
             return self.stats.inc("udp", "truncated");
         }

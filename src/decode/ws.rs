@@ -23,7 +23,12 @@ impl WsState {
 /// Consume the complete frames at the front of `buf`, calling `emit` with the
 /// payload of every complete data message. Returns the bytes consumed, or the
 /// reason the stream cannot be followed (a counter name at layer `ws`).
-pub(super) fn frames(st: &mut WsState, buf: &[u8], max: usize, emit: &mut dyn FnMut(&[u8])) -> Result<usize, &'static str> {
+pub(super) fn frames(
+    st: &mut WsState,
+    buf: &[u8],
+    max: usize,
+    emit: &mut dyn FnMut(&[u8]),
+) -> Result<usize, &'static str> {
     let mut pos = 0;
     loop {
         let b = &buf[pos..];
@@ -146,7 +151,10 @@ mod tests {
         let mut used = 0;
         for &b in &buf {
             fed.push(b);
-            used += frames(&mut st, &fed[used..], 1 << 20, &mut |m| got.push(m.to_vec())).unwrap();
+            used += frames(&mut st, &fed[used..], 1 << 20, &mut |m| {
+                got.push(m.to_vec())
+            })
+            .unwrap();
         }
         assert_eq!(used, buf.len());
         assert_eq!(got, vec![msg.to_vec(), vec![b'x'; 300]]);
@@ -155,8 +163,17 @@ mod tests {
     #[test]
     fn rejects_bad_frames() {
         let mut st = WsState::default();
-        assert_eq!(frames(&mut st, &frame(true, 0, None, b"x"), 100, &mut |_| {}), Err("bad_fragmentation"));
-        assert_eq!(frames(&mut st, &[0x83, 0], 100, &mut |_| {}), Err("bad_opcode"));
-        assert_eq!(frames(&mut st, &[0xc1, 0], 100, &mut |_| {}), Err("compressed_not_decoded"));
+        assert_eq!(
+            frames(&mut st, &frame(true, 0, None, b"x"), 100, &mut |_| {}),
+            Err("bad_fragmentation")
+        );
+        assert_eq!(
+            frames(&mut st, &[0x83, 0], 100, &mut |_| {}),
+            Err("bad_opcode")
+        );
+        assert_eq!(
+            frames(&mut st, &[0xc1, 0], 100, &mut |_| {}),
+            Err("compressed_not_decoded")
+        );
     }
 }

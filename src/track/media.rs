@@ -19,7 +19,11 @@ pub enum Side {
 /// The audio endpoint of an SDP body: the first audio stream with a port.
 pub fn sdp_endpoint(msg: &Message<'_>) -> Option<SocketAddr> {
     let ct = msg.content_type()?;
-    if !ct.to_ascii_lowercase().windows(15).any(|w| w == b"application/sdp") {
+    if !ct
+        .to_ascii_lowercase()
+        .windows(15)
+        .any(|w| w == b"application/sdp")
+    {
         return None;
     }
     let sdp = sip::sdp::parse(msg.body()).ok()?;

@@ -177,7 +177,11 @@ impl Call {
             + self.from.as_ref().map_or(0, |s| s.len())
             + self.to.as_ref().map_or(0, |s| s.len())
             + self.headers.capacity() * std::mem::size_of::<(Box<str>, Box<str>)>()
-            + self.headers.iter().map(|(a, b)| a.len() + b.len()).sum::<usize>()
+            + self
+                .headers
+                .iter()
+                .map(|(a, b)| a.len() + b.len())
+                .sum::<usize>()
             + self.anomalies.capacity() * std::mem::size_of::<Anomaly>()
             + self
                 .anomalies
@@ -346,7 +350,12 @@ impl Tracker {
         };
         let top = msg.top_via().ok();
         let top_branch = hopt(top.and_then(|v| v.branch));
-        let bottom_branch = hopt(msg.vias().filter_map(Result::ok).last().and_then(|v| v.branch));
+        let bottom_branch = hopt(
+            msg.vias()
+                .filter_map(Result::ok)
+                .last()
+                .and_then(|v| v.branch),
+        );
         let to_tag = hopt(msg.to().ok().and_then(|t| t.tag()));
         let from_tag = hopt(msg.from().ok().and_then(|t| t.tag()));
         let start = msg.start_line();
@@ -361,7 +370,16 @@ impl Tracker {
                 StartLine::Request {
                     method: Method::Invite,
                     ..
-                } if to_tag == 0 => self.new_call(pkt, msg, call_id, cseq.seq, top_branch, bottom_branch, from_tag, out),
+                } if to_tag == 0 => self.new_call(
+                    pkt,
+                    msg,
+                    call_id,
+                    cseq.seq,
+                    top_branch,
+                    bottom_branch,
+                    from_tag,
+                    out,
+                ),
                 StartLine::Request {
                     method: Method::Invite,
                     ..
@@ -384,7 +402,11 @@ impl Tracker {
         let hop = fnv(&[&addr_bytes(&pkt.src), &addr_bytes(&pkt.dst)]) as u32;
         let bytes = fnv(&[pkt.payload]) as u32;
         let call = self.calls.get_mut(call_id).expect("checked above");
-        if let Some(i) = call.seen.iter().position(|s| s.logical == logical && s.hop == hop) {
+        if let Some(i) = call
+            .seen
+            .iter()
+            .position(|s| s.logical == logical && s.hop == hop)
+        {
             let prev = call.seen[i];
             if prev.bytes == bytes && pkt.ts.0.saturating_sub(prev.at.0) < DUPLICATE_FRAME_NS {
                 self.stats.inc("track", "duplicate_frame");
@@ -432,12 +454,29 @@ impl Tracker {
 
         let seq = call.seq;
         let ended = match start {
-            StartLine::Request { method, .. } => {
-                Self::on_request(call, pkt, msg, method, cseq.seq, top_branch, bottom_branch, from_tag, to_tag, &mut self.stats)
-            }
-            StartLine::Response { code, .. } => {
-                Self::on_response(call, pkt, msg, code, cseq.seq, cseq.method, top_branch, to_tag, &mut self.stats)
-            }
+            StartLine::Request { method, .. } => Self::on_request(
+                call,
+                pkt,
+                msg,
+                method,
+                cseq.seq,
+                top_branch,
+                bottom_branch,
+                from_tag,
+                to_tag,
+                &mut self.stats,
+            ),
+            StartLine::Response { code, .. } => Self::on_response(
+                call,
+                pkt,
+                msg,
+                code,
+                cseq.seq,
+                cseq.method,
+                top_branch,
+                to_tag,
+                &mut self.stats,
+            ),
         };
         // Media endpoints from SDP.
         if !msg.body().is_empty() {
@@ -452,7 +491,11 @@ impl Tracker {
                 StartLine::Response { .. } => !from_caller,
             };
             if let Some(ep) = media::sdp_endpoint(msg) {
-                let side = if is_caller_side { media::Side::Caller } else { media::Side::Callee };
+                let side = if is_caller_side {
+                    media::Side::Caller
+                } else {
+                    media::Side::Callee
+                };
                 let m = call.media.get_or_insert_with(Default::default);
                 if let Some(old) = m.set_endpoint(side, ep) {
                     if let Some(old) = old {
@@ -601,7 +644,9 @@ impl Tracker {
         match method {
             Method::Invite if to_tag == 0 => {
                 let same_txn = cseq == call.invite_cseq
-                    && (bottom_branch == call.origin_bottom || bottom_branch == 0 || call.origin_bottom == 0);
+                    && (bottom_branch == call.origin_bottom
+                        || bottom_branch == 0
+                        || call.origin_bottom == 0);
                 if same_txn {
                     // The same INVITE on another hop (a proxy in the capture).
                     if !call.branches.contains(&top_branch) && call.branches.len() < BRANCHES_MAX {
@@ -635,7 +680,10 @@ impl Tracker {
                 Next::Stay
             }
             Method::Cancel => {
-                if cseq == call.invite_cseq && call.answered_at.is_none() && call.final_code.is_none() {
+                if cseq == call.invite_cseq
+                    && call.answered_at.is_none()
+                    && call.final_code.is_none()
+                {
                     if call.cancel_at.is_none() {
                         call.cancel_at = Some(pkt.ts);
                     }
@@ -647,7 +695,10 @@ impl Tracker {
             }
             Method::Bye => {
                 if call.answered_at.is_none() {
-                    call.anomaly("bye_before_answer", "BYE sent before the INVITE was answered");
+                    call.anomaly(
+                        "bye_before_answer",
+                        "BYE sent before the INVITE was answered",
+                    );
                     return Next::Stay;
                 }
                 let in_dialog = call.answered_tag == 0
@@ -699,7 +750,8 @@ impl Tracker {
         let on_origin_hop = top_branch == call.origin_branch || top_branch == 0;
         let first_response = !call.got_response;
         call.got_response = true;
-        let mut next = if first_response && call.final_code.is_none() && call.answered_at.is_none() {
+        let mut next = if first_response && call.final_code.is_none() && call.answered_at.is_none()
+        {
             Next::Disarm
         } else {
             Next::Stay
@@ -735,7 +787,10 @@ impl Tracker {
                     call.answered_tag = to_tag;
                     call.answered_on_origin = true;
                 } else if to_tag != call.answered_tag {
-                    call.anomaly("forked_answer", "a second fork answered; the first 2xx kept");
+                    call.anomaly(
+                        "forked_answer",
+                        "a second fork answered; the first 2xx kept",
+                    );
                 }
             }
             _ => {
@@ -807,7 +862,10 @@ impl Tracker {
                 self.stats.inc("track", "evicted");
                 call.anomaly(
                     "evicted",
-                    format!("open-call limit ({}) reached; emitted while still open", self.cfg.max_open_calls),
+                    format!(
+                        "open-call limit ({}) reached; emitted while still open",
+                        self.cfg.max_open_calls
+                    ),
                 );
                 out.push(call.record(false, self.media.rtp_seen));
             }
@@ -886,7 +944,9 @@ impl Tracker {
         let mut batch = Vec::new();
         let seqs: Vec<u64> = self.by_seq.keys().copied().collect();
         for seq in seqs {
-            let Some(call) = self.remove(seq) else { continue };
+            let Some(call) = self.remove(seq) else {
+                continue;
+            };
             if call.finished {
                 continue;
             }
@@ -909,7 +969,9 @@ impl Tracker {
             self.stats.inc("track", "media_unmatched");
             return;
         };
-        let Some(key) = self.by_seq.get(&seq) else { return };
+        let Some(key) = self.by_seq.get(&seq) else {
+            return;
+        };
         if let Some(m) = self.calls.get_mut(key).and_then(|c| c.media.as_deref_mut()) {
             m.count(side, d);
         }
