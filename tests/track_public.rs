@@ -49,7 +49,12 @@ pub fn replay(path: &Path) -> Vec<Outcome> {
             Ok(msg) => tracker.on_sip(&p, &msg, recs),
             Err(e) => {
                 if dump {
-                    eprintln!("frame {} parse error {:?}: {:?}", p.frame, e, String::from_utf8_lossy(&p.payload[..p.payload.len().min(60)]));
+                    eprintln!(
+                        "frame {} parse error {:?}: {:?}",
+                        p.frame,
+                        e,
+                        String::from_utf8_lossy(&p.payload[..p.payload.len().min(60)])
+                    );
                 }
             }
         },
@@ -98,8 +103,10 @@ fn public_captures_agree_with_truth() {
                 eprintln!("{}", serde_json::to_string(o).unwrap());
             }
         }
-        let by_id: BTreeMap<&str, &Outcome> =
-            outcomes.iter().map(|o| (o.sip_call_id.as_str(), o)).collect();
+        let by_id: BTreeMap<&str, &Outcome> = outcomes
+            .iter()
+            .map(|o| (o.sip_call_id.as_str(), o))
+            .collect();
         for line in truth.lines().filter(|l| !l.trim().is_empty()) {
             let t: serde_json::Value = serde_json::from_str(line).unwrap();
             let id = t["sip_call_id"].as_str().unwrap();
@@ -118,7 +125,12 @@ fn public_captures_agree_with_truth() {
                 .iter()
                 .any(|(file, prefix, _)| *file == name && id.starts_with(prefix));
             let got_s = got.map_or("missing".to_string(), |o| {
-                format!("{} final={} code={:?}", o.status.as_str(), o.is_final, o.sip_code)
+                format!(
+                    "{} final={} code={:?}",
+                    o.status.as_str(),
+                    o.is_final,
+                    o.sip_code
+                )
             });
             diffs.push(format!(
                 "{}{name} {id}: want {want} {want_code:?}, got {got_s}",
@@ -131,7 +143,14 @@ fn public_captures_agree_with_truth() {
     for d in &diffs {
         eprintln!("  {d}");
     }
-    let unexplained: Vec<_> = diffs.iter().filter(|d| !d.starts_with("(excepted)")).collect();
-    assert!(unexplained.is_empty(), "{} unexplained differences", unexplained.len());
+    let unexplained: Vec<_> = diffs
+        .iter()
+        .filter(|d| !d.starts_with("(excepted)"))
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "{} unexplained differences",
+        unexplained.len()
+    );
     assert!(share >= 0.995, "agreement {share}");
 }

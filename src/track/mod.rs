@@ -50,7 +50,7 @@ use std::net::SocketAddr;
 /// retransmissions never do (T1 is 500 ms).
 const DUPLICATE_FRAME_NS: i64 = 20_000_000;
 /// Messages remembered per call for retransmission detection.
-const SEEN_MAX: usize = 16;
+const SEEN_MAX: usize = 12;
 /// Initial-transaction branches remembered (one per hop in the capture).
 const BRANCHES_MAX: usize = 6;
 /// `X-` headers kept per call, and their length.
@@ -99,7 +99,8 @@ struct Seen {
     logical: u64,
     hop: u32,
     bytes: u32,
-    at: Timestamp,
+    /// Milliseconds since the call's first INVITE (saturating).
+    at_ms: u32,
     count: u16,
 }
 
@@ -408,7 +409,10 @@ impl Tracker {
             .position(|s| s.logical == logical && s.hop == hop)
         {
             let prev = call.seen[i];
-            if prev.bytes == bytes && pkt.ts.0.saturating_sub(prev.at.0) < DUPLICATE_FRAME_NS {
+            let now_ms = pkt.ts.millis_since(call.invite_at).min(u32::MAX as u64) as u32;
+            if prev.bytes == bytes
+                && ((now_ms.saturating_sub(prev.at_ms)) as i64) * 1_000_000 < DUPLICATE_FRAME_NS
+            {
                 self.stats.inc("track", "duplicate_frame");
                 return;
             }
@@ -420,7 +424,7 @@ impl Tracker {
                 .max()
                 .unwrap_or(1);
             call.seen[i].count = prev.count.saturating_add(1);
-            call.seen[i].at = pkt.ts;
+            call.seen[i].at_ms = now_ms;
             call.seen[i].bytes = bytes;
             if call.seen[i].count > max {
                 if call.finished {
@@ -436,15 +440,16 @@ impl Tracker {
                 .seen
                 .iter()
                 .enumerate()
-                .min_by_key(|(_, s)| s.at)
+                .min_by_key(|(_, s)| s.at_ms)
                 .map_or(0, |(i, _)| i);
             call.seen.swap_remove(oldest);
         }
+        let at_ms = pkt.ts.millis_since(call.invite_at).min(u32::MAX as u64) as u32;
         call.seen.push(Seen {
             logical,
             hop,
             bytes,
-            at: pkt.ts,
+            at_ms,
             count: 1,
         });
         if call.finished {
@@ -595,7 +600,7 @@ impl Tracker {
             dst: pkt.dst,
             headers,
             anomalies: Vec::new(),
-            seen: Vec::with_capacity(8),
+            seen: Vec::with_capacity(6),
             media: None,
         };
         let key: Box<[u8]> = call_id.into();
@@ -617,7 +622,7 @@ impl Tracker {
             logical,
             hop: fnv(&[&addr_bytes(&pkt.src), &addr_bytes(&pkt.dst)]) as u32,
             bytes: fnv(&[pkt.payload]) as u32,
-            at: pkt.ts,
+            at_ms: 0,
             count: 1,
         });
         if let Some(ep) = media::sdp_endpoint(msg) {

@@ -81,6 +81,7 @@ impl Dlg {
     }
 
     /// A response from the callee to a caller's request.
+    #[allow(clippy::too_many_arguments)]
     pub fn response(
         &self,
         code: u16,
