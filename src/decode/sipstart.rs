@@ -32,11 +32,10 @@ pub fn start(buf: &[u8]) -> Start {
         return Start::NeedMore;
     }
     let limit = rest.len().min(MAX_START_LINE);
-    let line = match memchr::memchr(b'\n', &rest[..limit]) {
-        Some(n) => {
-            let l = &rest[..n];
-            l.strip_suffix(b"\r").unwrap_or(l)
-        }
+    // CR, LF or CRLF end a line (as tshark reads lines; a lone CR is seen in
+    // damaged and in some old UAs' traffic).
+    let line = match memchr::memchr2(b'\r', b'\n', &rest[..limit]) {
+        Some(n) => &rest[..n],
         None => {
             // Reject early what cannot become a start line, so a binary
             // stream is not buffered waiting for a newline.
@@ -56,9 +55,13 @@ pub fn start(buf: &[u8]) -> Start {
 /// True for a request or status line without its line ending.
 pub(crate) fn is_start_line(line: &[u8]) -> bool {
     if let Some(rest) = line.strip_prefix(b"SIP/2.0 ") {
+        // Reason-Phrase is TEXT-UTF8 (no control characters but HTAB).
         return rest.len() >= 3
             && rest[..3].iter().all(u8::is_ascii_digit)
-            && (rest.len() == 3 || rest[3] == b' ');
+            && (rest.len() == 3 || rest[3] == b' ')
+            && rest[3..]
+                .iter()
+                .all(|&b| b >= b' ' && b != 0x7f || b == b'\t');
     }
     let Some(sp1) = memchr::memchr(b' ', line) else {
         return false;
@@ -71,7 +74,9 @@ pub(crate) fn is_start_line(line: &[u8]) -> bool {
     let Some(uri) = rest.strip_suffix(b" SIP/2.0") else {
         return false;
     };
-    !uri.is_empty() && !uri.contains(&b' ') && uri.iter().all(|&b| b > b' ' && b < 0x7f)
+    // Non-ASCII bytes are tolerated in the URI (broken UAs send raw UTF-8);
+    // spaces and control characters are not.
+    !uri.is_empty() && uri.iter().all(|&b| b > b' ' && b != 0x7f)
 }
 
 /// Could these bytes (no newline yet) still grow into a start line?
@@ -86,7 +91,7 @@ fn plausible_prefix(b: &[u8]) -> bool {
         Some(sp) => {
             sp > 0
                 && b[..sp].iter().all(|&c| is_token(c))
-                && b[sp..].iter().all(|&c| (b' '..0x7f).contains(&c))
+                && b[sp..].iter().all(|&c| c >= b' ' && c != 0x7f)
         }
     }
 }

@@ -626,7 +626,15 @@ fn sip_frames(
         if rest.is_empty() {
             break;
         }
-        match frame_sip(rest) {
+        // The parser's stream framer first; where it rejects the header
+        // block, the lenient Content-Length scan keeps the stream in step
+        // (the tracker counts the message as malformed when it parses it).
+        let framed = match crate::sip::parse_stream(rest) {
+            Ok(crate::sip::Status::Complete(n)) => Ok(Framed::Complete(n)),
+            Ok(crate::sip::Status::Partial) => Ok(Framed::Partial),
+            Err(_) => frame_sip(rest),
+        };
+        match framed {
             Ok(Framed::Complete(n)) => {
                 let msg = trim_leading_crlf(&rest[..n]);
                 if !msg.is_empty() {
@@ -687,7 +695,7 @@ enum Framed {
     Partial,
 }
 
-/// Length of the first message: headers to the blank line, plus Content-Length
+/// Lenient fallback framer: headers to the blank line, plus Content-Length
 /// (RFC 3261 §18.3; compact form `l`). Leading CRLF keep-alives are included.
 fn frame_sip(b: &[u8]) -> Result<Framed, ()> {
     let i = b.iter().take_while(|&&c| c == b'\r' || c == b'\n').count();

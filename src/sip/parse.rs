@@ -53,7 +53,7 @@ pub fn parse(buf: &[u8]) -> Result<Message<'_>, Error> {
         return Err(Error::new(ErrorKind::TooLarge, 0));
     }
     let msg = &buf[skip..];
-    let head = parse_head(msg).map_err(|e| e.shift(skip))?;
+    let head = parse_head(msg, true).map_err(|e| e.shift(skip))?;
     let body_start = head.body_start as usize;
     let end = match head.content_length {
         Ok(Some(n)) => {
@@ -84,7 +84,7 @@ pub fn parse_stream(buf: &[u8]) -> Result<Status, Error> {
         return Ok(Status::Partial);
     }
     let msg = &buf[skip..];
-    let head = match parse_head(msg) {
+    let head = match parse_head(msg, false) {
         Ok(h) => h,
         Err(e) if e.kind == ErrorKind::Truncated => return Ok(Status::Partial),
         Err(e) => return Err(e.shift(skip)),
@@ -100,8 +100,10 @@ pub fn parse_stream(buf: &[u8]) -> Result<Status, Error> {
 
 /// Validate start line and header syntax and index the well-known headers.
 /// `ErrorKind::Truncated` means the input ended first (the framer turns it
-/// into `Partial`).
-pub(crate) fn parse_head(buf: &[u8]) -> Result<Head<'_>, Error> {
+/// into `Partial`). In a `datagram` the end of the buffer is authoritative:
+/// a datagram that ends right after a complete header line is a message
+/// without body even though the blank line is missing.
+pub(crate) fn parse_head(buf: &[u8], datagram: bool) -> Result<Head<'_>, Error> {
     if buf.len() > u32::MAX as usize {
         return Err(Error::new(ErrorKind::TooLarge, 0));
     }
@@ -111,6 +113,9 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Head<'_>, Error> {
     let len = buf.len();
     let (headers_end, body_start) = loop {
         let Some(&b) = buf.get(pos) else {
+            if datagram {
+                break (len, len);
+            }
             return Err(Error::new(ErrorKind::Truncated, len));
         };
         if b == b'\n' {
@@ -123,7 +128,7 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Head<'_>, Error> {
                 None => return Err(Error::new(ErrorKind::Truncated, len)),
             }
         }
-        let line = header_line(buf, pos)?;
+        let line = header_line(buf, pos, datagram)?;
         if let Some(k) = known(&buf[line.name.0..line.name.1]) {
             idx.record(k, Span::new(line.value.0, line.value.1));
         }
@@ -149,7 +154,7 @@ pub(crate) struct Line {
 
 /// Scan the header line starting at `pos` (not a blank line).
 #[inline]
-pub(crate) fn header_line(buf: &[u8], pos: usize) -> Result<Line, Error> {
+pub(crate) fn header_line(buf: &[u8], pos: usize, datagram: bool) -> Result<Line, Error> {
     let len = buf.len();
     let mut i = pos;
     while i < len && is_token(buf[i]) {
@@ -179,6 +184,7 @@ pub(crate) fn header_line(buf: &[u8], pos: usize) -> Result<Line, Error> {
         };
         let lf = j + lf;
         match buf.get(lf + 1) {
+            None if datagram => break (lf, lf + 1),
             // The next line may be a continuation: cannot tell yet.
             None => return Err(Error::new(ErrorKind::Truncated, len)),
             Some(b' ' | b'\t') => j = lf + 1,
@@ -215,7 +221,7 @@ fn content_length(
     }
     let mut pos = headers_start;
     while pos < headers_end {
-        let Ok(line) = header_line(buf, pos) else {
+        let Ok(line) = header_line(buf, pos, true) else {
             break;
         };
         if known(&buf[line.name.0..line.name.1]) == Some(Known::ContentLength) {
@@ -371,8 +377,13 @@ fn check_request_uri(uri: &[u8]) -> Result<(), Error> {
         return bad(colon + 1);
     }
     if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") {
-        if let Some(p) = uri.iter().position(|&b| b == b'?') {
-            return bad(p);
+        // userinfo may contain `?` (RFC 4475 3.1.1.2); headers follow the host.
+        let host_at = uri
+            .iter()
+            .position(|&b| b == b'@')
+            .map_or(colon + 1, |a| a + 1);
+        if let Some(p) = uri[host_at..].iter().position(|&b| b == b'?') {
+            return bad(host_at + p);
         }
     }
     Ok(())
