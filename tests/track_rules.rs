@@ -798,3 +798,97 @@ fn output_is_deterministic_and_sorted() {
         serde_json::to_string(&run()).unwrap()
     );
 }
+
+/// RTP packet: v2, PCMU, 160 bytes of `sample`.
+fn rtp(seq: u16, sample: u8) -> Vec<u8> {
+    let mut p = vec![0x80, 0x00];
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend_from_slice(&(seq as u32 * 160).to_be_bytes());
+    p.extend_from_slice(&0x1234_5678u32.to_be_bytes());
+    p.extend(std::iter::repeat(sample).take(160));
+    p
+}
+
+fn media_call(platform_sample: Option<u8>) -> Outcome {
+    use trunkwatch::decode::Datagram;
+    use trunkwatch::time::Timestamp;
+    let d = Dlg::new("media@192.0.2.10");
+    let cfg = ClassifyConfig {
+        platform_networks: vec!["192.0.2.0/24".parse().unwrap()],
+        ..Default::default()
+    };
+    let mut s = Sim::with(TrackConfig::default(), cfg);
+    s.send(
+        0,
+        A,
+        B,
+        &d.request("INVITE", 1, "m1", None, Some(&sdp("192.0.2.10", 40000)), ""),
+    );
+    s.send(
+        900,
+        B,
+        A,
+        &d.response(
+            200,
+            "OK",
+            1,
+            "INVITE",
+            "m1",
+            Some("c1"),
+            Some(&sdp("198.51.100.20", 30000)),
+            "",
+        ),
+    );
+    s.send(910, A, B, &d.request("ACK", 1, "k1", Some("c1"), None, ""));
+    let (p_rtp, c_rtp) = ("192.0.2.10:40000", "198.51.100.20:30000");
+    for i in 0..500u16 {
+        let ts = Timestamp::from_millis(T0 + 1000 + 20 * i as i64);
+        let from_carrier = rtp(i, 0x35);
+        s.tracker.on_media(&Datagram {
+            ts,
+            frame: 0,
+            src: c_rtp.parse().unwrap(),
+            dst: p_rtp.parse().unwrap(),
+            payload: &from_carrier,
+        });
+        if let Some(sample) = platform_sample {
+            let from_platform = rtp(i, sample);
+            s.tracker.on_media(&Datagram {
+                ts,
+                frame: 0,
+                src: p_rtp.parse().unwrap(),
+                dst: c_rtp.parse().unwrap(),
+                payload: &from_platform,
+            });
+        }
+    }
+    s.send(12_000, B, A, &d.callee_request("BYE", 1, "y1", "c1", ""));
+    only(s.outcomes())
+}
+
+#[test]
+fn connects_but_silence_is_flagged() {
+    let o = media_call(None);
+    assert_eq!(o.status, Status::Completed);
+    let m = o.media.as_ref().unwrap();
+    assert!(m.known);
+    assert_eq!(
+        (m.carrier_to_platform.packets, m.platform_to_carrier.packets),
+        (500, 0)
+    );
+    let a = o
+        .anomalies
+        .iter()
+        .find(|a| a.kind == "one_way_media")
+        .expect("one way");
+    assert!(a.action.as_deref().unwrap().contains("tts_provider"));
+    let o = media_call(Some(0xff)); // µ-law digital silence
+    assert!(
+        o.anomalies.iter().any(|a| a.kind == "silent_media"),
+        "{:?}",
+        o.anomalies
+    );
+    let o = media_call(Some(0x35)); // speech-level samples both ways
+    assert!(o.anomalies.is_empty(), "{:?}", o.anomalies);
+    assert_eq!(o.media.unwrap().platform_to_carrier.lost, 0);
+}
