@@ -288,6 +288,7 @@ fn cancel_rows() {
     let o = cancel_scenario(5000, "", 60_000);
     assert_eq!((o.status, o.sip_code), (Status::Canceled, Some(487)));
     assert_eq!(o.ring_ms, Some(4206));
+    assert_eq!(o.ended_by, Some(Party::Caller), "the CANCEL ended it");
     let o = cancel_scenario(
         5000,
         "Reason: Q.850;cause=19;text=\"No answer\"\r\n",

@@ -43,7 +43,7 @@ use crate::sip::{self, Message, Method, StartLine};
 use crate::stats::Counters;
 use crate::time::Timestamp;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::net::SocketAddr;
 
 /// Copies of one frame on two interfaces arrive closer than this; RFC 3261
@@ -276,6 +276,8 @@ pub struct Tracker {
     extra_headers: Vec<String>,
     calls: HashMap<Box<[u8]>, Call>,
     by_seq: BTreeMap<u64, Box<[u8]>>,
+    /// Open calls in arrival order (eviction picks the first).
+    open_seqs: BTreeSet<u64>,
     timers: BinaryHeap<Reverse<(Timestamp, u64)>>,
     media: media::MediaIndex,
     next_seq: u64,
@@ -290,6 +292,7 @@ impl Tracker {
             extra_headers: Vec::new(),
             calls: HashMap::new(),
             by_seq: BTreeMap::new(),
+            open_seqs: BTreeSet::new(),
             timers: BinaryHeap::new(),
             media: media::MediaIndex::default(),
             next_seq: 0,
@@ -607,6 +610,7 @@ impl Tracker {
         self.by_seq.insert(seq, key.clone());
         self.calls.insert(key.clone(), call);
         self.open += 1;
+        self.open_seqs.insert(seq);
         self.arm(seq, pkt.ts.plus_millis(self.cfg.timer_b_ms as i64));
         // Register the INVITE sighting and its SDP.
         let call = self.calls.get_mut(&key).expect("just inserted");
@@ -661,10 +665,19 @@ impl Tracker {
                 }
                 if cseq > call.invite_cseq && call.pending_retry {
                     // Retry after a challenge or redirect: the new INVITE decides.
-                    if matches!(call.final_code, Some(401 | 407)) {
-                        call.auth_challenged = true;
-                    } else if let Some(c) = call.final_code {
-                        call.anomaly("retried", format!("INVITE retried after {c}"));
+                    match call.final_code {
+                        Some(401 | 407) => call.auth_challenged = true,
+                        Some(c @ 300..=399) => call.anomaly(
+                            "redirected",
+                            format!("redirected by {c}; the new INVITE (CSeq {cseq}) decided"),
+                        ),
+                        Some(c) => call.anomaly(
+                            "retried",
+                            format!(
+                                "INVITE retried after {c}; the new INVITE (CSeq {cseq}) decided"
+                            ),
+                        ),
+                        None => {}
                     }
                     call.invite_cseq = cseq;
                     call.branches.clear();
@@ -811,6 +824,10 @@ impl Tracker {
                 call.final_reason_phrase = msg.reason_phrase().map(lossy);
                 call.final_reason = reason_info(msg);
                 call.ended_at = Some(pkt.ts);
+                if code == 487 && call.cancel_at.is_some() {
+                    // The caller's CANCEL ended it.
+                    call.ended_by = Some(Party::Caller);
+                }
                 if !on_origin_hop {
                     // Wait for the caller's own hop to report the final.
                     call.tentative = true;
@@ -835,6 +852,7 @@ impl Tracker {
             if !call.finished {
                 call.finished = true;
                 self.open -= 1;
+                self.open_seqs.remove(&call.seq);
             }
             let at = now.plus_millis(linger);
             call.deadline = Some(at);
@@ -851,18 +869,14 @@ impl Tracker {
         let call = self.calls.remove(&key)?;
         if !call.finished {
             self.open -= 1;
+            self.open_seqs.remove(&seq);
             self.media.remove_call(call.media.as_deref(), seq);
         }
         Some(call)
     }
 
     fn evict_oldest(&mut self, out: &mut Vec<CallRecord>) {
-        let victim = self
-            .by_seq
-            .iter()
-            .find(|(_, k)| self.calls.get(*k).is_some_and(|c| !c.finished))
-            .map(|(s, _)| *s);
-        if let Some(seq) = victim {
+        if let Some(seq) = self.open_seqs.first().copied() {
             if let Some(mut call) = self.remove(seq) {
                 self.stats.inc("track", "evicted");
                 call.anomaly(
