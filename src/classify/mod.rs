@@ -392,11 +392,7 @@ pub fn verdict(rec: &CallRecord, direction: Direction, ring_timeout_ms: u64) -> 
                 true,
                 (
                     meaning,
-                    if rec.first_provisional_at.is_some() {
-                        format!("the caller canceled the call after it rang {rang} ms, before it was answered")
-                    } else {
-                        format!("the caller canceled the call {rang} ms after the INVITE, before it rang")
-                    },
+                    format!("the caller canceled the call before it was answered (after {rang} ms)"),
                     "nothing if the cancel was intended; if it happens often, check the platform's ring timeout and the API calls that cancel".to_string(),
                 ),
             );

@@ -104,6 +104,19 @@ struct Seen {
     count: u16,
 }
 
+/// Methods that belong to an INVITE dialog or transaction.
+fn is_call_method(m: Method<'_>) -> bool {
+    matches!(
+        m,
+        Method::Invite
+            | Method::Ack
+            | Method::Bye
+            | Method::Cancel
+            | Method::Prack
+            | Method::Update
+    )
+}
+
 /// Final codes after which a UAC retries with a new INVITE in the same
 /// Call-ID (RFC 3261 §8.1.3.4/5, §21.4.15-17; RFC 4028; RFC 3329).
 fn is_retryable(code: u16) -> bool {
@@ -333,7 +346,7 @@ impl Tracker {
 
     /// Layer "track": `no_call_id`, `bad_cseq`, `orphan_response`,
     /// `orphan_request`, `mid_dialog_start`, `duplicate_frame`,
-    /// `late_message`, `extra_invite`, `evicted`...
+    /// `late_retransmission`, `extra_invite`, `evicted`...
     pub fn stats(&self) -> &Counters {
         &self.stats
     }
@@ -388,6 +401,10 @@ impl Tracker {
                     method: Method::Invite,
                     ..
                 } => self.stats.inc("track", "mid_dialog_start"),
+                // Call messages whose INVITE was not captured (the capture
+                // began mid-call); other traffic (OPTIONS, REGISTER,
+                // SUBSCRIBE...) is not call traffic and is not counted here.
+                _ if !is_call_method(cseq.method) => {}
                 StartLine::Request { .. } => self.stats.inc("track", "orphan_request"),
                 StartLine::Response { .. } => self.stats.inc("track", "orphan_response"),
             }
@@ -456,7 +473,7 @@ impl Tracker {
             count: 1,
         });
         if call.finished {
-            self.stats.inc("track", "late_message");
+            // ACK to a final, 200 to the BYE...: normal, nothing to do.
             return;
         }
 
@@ -665,19 +682,10 @@ impl Tracker {
                 }
                 if cseq > call.invite_cseq && call.pending_retry {
                     // Retry after a challenge or redirect: the new INVITE decides.
-                    match call.final_code {
-                        Some(401 | 407) => call.auth_challenged = true,
-                        Some(c @ 300..=399) => call.anomaly(
-                            "redirected",
-                            format!("redirected by {c}; the new INVITE (CSeq {cseq}) decided"),
-                        ),
-                        Some(c) => call.anomaly(
-                            "retried",
-                            format!(
-                                "INVITE retried after {c}; the new INVITE (CSeq {cseq}) decided"
-                            ),
-                        ),
-                        None => {}
+                    if matches!(call.final_code, Some(401 | 407)) {
+                        call.auth_challenged = true;
+                    } else if let Some(c) = call.final_code {
+                        call.anomaly("retried", format!("INVITE retried after {c}"));
                     }
                     call.invite_cseq = cseq;
                     call.branches.clear();
