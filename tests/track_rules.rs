@@ -893,3 +893,50 @@ fn connects_but_silence_is_flagged() {
     assert!(o.anomalies.is_empty(), "{:?}", o.anomalies);
     assert_eq!(o.media.unwrap().platform_to_carrier.lost, 0);
 }
+
+#[test]
+fn reliable_provisionals_with_new_rseq_are_not_retransmissions() {
+    let d = Dlg::new("prack@192.0.2.10");
+    let mut s = Sim::new();
+    s.send(
+        0,
+        A,
+        B,
+        &d.request("INVITE", 1, "p1", None, None, "Supported: 100rel\r\n"),
+    );
+    let r180 = |rseq: u32| {
+        d.response(
+            180,
+            "Ringing",
+            1,
+            "INVITE",
+            "p1",
+            Some("c1"),
+            None,
+            &format!("Require: 100rel\r\nRSeq: {rseq}\r\n"),
+        )
+    };
+    s.send(300, B, A, &r180(1));
+    s.send(
+        310,
+        A,
+        B,
+        &d.request("PRACK", 2, "k2", Some("c1"), None, "RAck: 1 1 INVITE\r\n"),
+    );
+    s.send(600, B, A, &r180(2)); // a new reliable provisional
+    s.send(1100, B, A, &r180(2)); // its retransmission (PRACK lost)
+    s.send(
+        1110,
+        A,
+        B,
+        &d.request("PRACK", 3, "k3", Some("c1"), None, "RAck: 2 1 INVITE\r\n"),
+    );
+    s.send(
+        5000,
+        B,
+        A,
+        &d.response(486, "Busy Here", 1, "INVITE", "p1", Some("c1"), None, ""),
+    );
+    let o = only(s.outcomes());
+    assert_eq!((o.status, o.retransmissions), (Status::Busy, 1));
+}

@@ -412,6 +412,9 @@ impl Tracker {
         }
 
         // Retransmission or duplicate frame?
+        // RSeq tells reliable provisionals (RFC 3262) apart: a new one is
+        // not a retransmission of the previous one.
+        let rseq = msg.header("RSeq").unwrap_or(b"");
         let logical = fnv(&[
             kind,
             &code.to_be_bytes(),
@@ -419,6 +422,7 @@ impl Tracker {
             cseq.method.as_bytes(),
             &bottom_branch.to_be_bytes(),
             &to_tag.to_be_bytes(),
+            rseq,
         ]);
         let hop = fnv(&[&addr_bytes(&pkt.src), &addr_bytes(&pkt.dst)]) as u32;
         let bytes = fnv(&[pkt.payload]) as u32;
@@ -638,6 +642,7 @@ impl Tracker {
             b"INVITE",
             &bottom_branch.to_be_bytes(),
             &0u64.to_be_bytes(),
+            msg.header("RSeq").unwrap_or(b""),
         ]);
         call.seen.push(Seen {
             logical,
