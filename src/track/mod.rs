@@ -346,7 +346,7 @@ impl Tracker {
 
     /// Layer "track": `no_call_id`, `bad_cseq`, `orphan_response`,
     /// `orphan_request`, `mid_dialog_start`, `duplicate_frame`,
-    /// `late_retransmission`, `extra_invite`, `evicted`...
+    /// `late_retransmission`, `extra_invite`, `evicted`, `rtp_without_call`...
     pub fn stats(&self) -> &Counters {
         &self.stats
     }
@@ -994,11 +994,17 @@ impl Tracker {
     /// the destination address.
     pub fn on_media(&mut self, d: &Datagram<'_>) {
         let p = d.payload;
-        if p.len() >= 12 && p[0] >> 6 == 2 {
+        let rtp_like = p.len() >= 12 && p[0] >> 6 == 2;
+        if rtp_like {
             self.media.rtp_seen = true;
         }
         let Some((seq, side)) = self.media.lookup(&d.dst) else {
-            self.stats.inc("track", "media_unmatched");
+            // RTP to an address no tracked SDP announced (the call's SIP
+            // was not captured, or media started before the SDP answer).
+            // Other UDP (DNS, NTP...) is not media and not counted.
+            if rtp_like {
+                self.stats.inc("track", "rtp_without_call");
+            }
             return;
         };
         let Some(key) = self.by_seq.get(&seq) else {
