@@ -705,7 +705,7 @@ impl Tracker {
                     call.final_reason_phrase = None;
                     call.final_reason = None;
                     call.ended_at = None;
-                    return Next::Deadline(pkt.ts.plus_millis(0));
+                    return Next::Deadline(pkt.ts);
                 }
                 stats.inc("track", "extra_invite");
                 Next::Stay
@@ -845,12 +845,12 @@ impl Tracker {
                     // Wait for the caller's own hop to report the final.
                     call.tentative = true;
                     call.pending_retry = is_retryable(code);
-                    return Next::Deadline(pkt.ts.plus_millis(0));
+                    return Next::Deadline(pkt.ts);
                 }
                 call.tentative = false;
                 if is_retryable(code) {
                     call.pending_retry = true;
-                    return Next::Deadline(pkt.ts.plus_millis(0));
+                    return Next::Deadline(pkt.ts);
                 }
                 return Next::End;
             }
