@@ -256,8 +256,8 @@ impl Summary {
         head.row(vec![
             "auth challenged".into(),
             format!(
-                "{} calls (401/407 before the final answer)",
-                self.auth_challenged
+                "{} of {} calls (401/407 before the final answer)",
+                self.auth_challenged, self.total
             ),
         ]);
         out += &head.render(2);
