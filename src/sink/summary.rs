@@ -388,8 +388,8 @@ impl Summary {
                 for (cause, s) in self.top_causes(*dir) {
                     t.row(vec![
                         s.calls.to_string(),
-                        cause.to_string(),
                         codes_list(&s.codes),
+                        cause.to_string(),
                     ]);
                 }
                 out += &t.render(4);
@@ -436,10 +436,8 @@ impl Summary {
         }
 
         out += "\n";
-        let total = problems.total();
-        out += &title(&format!(
-            "Problems (counted, never dropped silently): {total}"
-        ));
+        // No grand total: layers count different things (packets, messages, bytes).
+        out += &title("Problems by layer and reason (counted, never dropped silently)");
         if problems.is_empty() {
             out += "  none\n";
         } else {
@@ -628,15 +626,13 @@ fn ratio(n: u64, of: u64) -> String {
     pct(n, of)
 }
 
+/// `486`, `480,486` or `-` (no final response): the codes behind a cause.
 fn codes_list(codes: &BTreeMap<Option<u16>, u64>) -> String {
     let parts: Vec<String> = codes
-        .iter()
-        .map(|(c, n)| match c {
-            Some(c) => format!("{c} x{n}"),
-            None => format!("no final response x{n}"),
-        })
+        .keys()
+        .map(|c| c.map_or("-".to_string(), |c| c.to_string()))
         .collect();
-    format!("({})", parts.join(", "))
+    parts.join(",")
 }
 
 /// Milliseconds for people: `850ms`, `2.35s`, `4m05s`, `1h02m03s`.
