@@ -195,17 +195,22 @@ fn failure_causes_by_direction_codes_and_correlation() {
     assert_eq!(inb[0]["cause"], "number not linked to an agent in Butter");
     assert_eq!(inb[0]["calls"], 2);
 
-    // By code: ascending, "no final response" last, with the classifier's words.
+    // By code: ascending, then calls that ended without a final response,
+    // then calls still open without one (different advice, kept apart).
     let codes = j["by_code"].as_array().unwrap();
-    let order: Vec<Value> = codes.iter().map(|c| c["code"].clone()).collect();
-    assert_eq!(
-        order,
-        [200, 403, 404, 480, 486, 487, 503, 603]
-            .iter()
-            .map(|&c| Value::from(c))
-            .chain([Value::Null])
-            .collect::<Vec<_>>()
-    );
+    let order: Vec<(Value, Value)> = codes
+        .iter()
+        .map(|c| (c["code"].clone(), c["open"].clone()))
+        .collect();
+    let mut want: Vec<(Value, Value)> = [200, 403, 404, 480, 486, 487, 503, 603]
+        .iter()
+        .map(|&c| (Value::from(c), Value::from(false)))
+        .collect();
+    want.push((Value::Null, Value::from(false)));
+    want.push((Value::Null, Value::from(true)));
+    assert_eq!(order, want);
+    assert_eq!(codes[8]["meaning"], "No response");
+    assert_eq!(codes[9]["meaning"], "Ringing");
     let c486 = &codes[4];
     assert_eq!(c486["calls"], 5);
     assert_eq!(c486["reason"], "Busy Here");
@@ -325,7 +330,7 @@ fn text_is_aligned_sectioned_and_plain_unless_asked() {
         "Top failure causes",
         "Butter call id correlation",
         "Open calls at end of input",
-        "Problems (counted, never dropped silently): 23",
+        "Problems by layer and reason (counted, never dropped silently)",
     ] {
         assert!(text.contains(section), "missing {section}:\n{text}");
     }
@@ -360,7 +365,7 @@ fn text_is_aligned_sectioned_and_plain_unless_asked() {
 fn empty_input_says_so() {
     let text = Summary::new().render_text(&Counters::new());
     assert!(text.contains("No calls seen"));
-    assert!(text.contains("Problems (counted, never dropped silently): 0\n  none"));
+    assert!(text.contains("(counted, never dropped silently)\n  none"));
 }
 
 #[test]
