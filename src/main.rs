@@ -344,7 +344,7 @@ fn shutdown_flag() -> Arc<AtomicBool> {
 fn finish_run(
     mut pipeline: Pipeline,
     common: &Common,
-    mut extra: trunkwatch::stats::Counters,
+    extra: trunkwatch::stats::Counters,
 ) -> Result<(), Failure> {
     pipeline.finish();
     let problems = {
@@ -358,20 +358,38 @@ fn finish_run(
             sinks.write_error.get_or_insert(e);
         }
     }
-    if let Some(w) = sinks.webhook.take() {
-        let st = w.finish(Instant::now() + Duration::from_secs(10));
-        extra = st.as_counters();
-    } else {
-        extra = trunkwatch::stats::Counters::new();
-    }
+    let webhook = sinks
+        .webhook
+        .take()
+        .map(|w| w.finish(Instant::now() + Duration::from_secs(10)));
     let mut all = problems;
-    all.merge(&extra);
+    if let Some(st) = &webhook {
+        st.add_to(&mut all);
+    }
     match common.summary {
         SummaryFormat::Text => {
-            let _ = write!(std::io::stderr(), "{}", sinks.summary.render_text(&all));
+            let mut text = sinks.summary.render_text(&all);
+            if let Some(st) = &webhook {
+                text.push_str(&format!(
+                    "\nWebhook\n  delivered {}, retries {}, failed {}, dropped (queue full) {}, abandoned {}\n",
+                    st.delivered,
+                    st.retries,
+                    st.failed(),
+                    st.dropped,
+                    st.abandoned
+                ));
+            }
+            let _ = write!(std::io::stderr(), "{text}");
         }
         SummaryFormat::Json => {
-            let _ = writeln!(std::io::stderr(), "{}", sinks.summary.render_json(&all));
+            let mut v = sinks.summary.render_json(&all);
+            if let (Some(st), Some(obj)) = (&webhook, v.as_object_mut()) {
+                obj.insert(
+                    "webhook".to_string(),
+                    serde_json::to_value(st).unwrap_or_default(),
+                );
+            }
+            let _ = writeln!(std::io::stderr(), "{v}");
         }
         SummaryFormat::None => {}
     }
@@ -432,6 +450,7 @@ fn replay(a: ReplayArgs) -> Result<(), Failure> {
                 tracing::warn!("interrupted: flushing open calls");
                 break;
             }
+            pipeline.flush_metrics();
             if let Some(b) = &bar {
                 b.set_position(replay.bytes_read());
                 b.set_message(format!(
@@ -515,6 +534,9 @@ fn capture(a: CaptureArgs) -> Result<(), Failure> {
     let (kernel, iface) = live.drops();
     extra.set("capture", "kernel_drops", kernel);
     extra.set("capture", "interface_drops", iface);
+    if pipeline.sinks().metrics {
+        sink::metrics::observe_capture_drops(kernel, iface);
+    }
     finish_run(pipeline, &a.common, extra)
 }
 

@@ -178,6 +178,18 @@ impl Pipeline {
         if now > self.last_ts {
             self.tick(now);
         }
+        self.flush_metrics();
+    }
+
+    /// Push message and problem counts to the metrics recorder (per batch,
+    /// never per message).
+    pub fn flush_metrics(&mut self) {
+        if self.sinks.metrics {
+            let problems = self.problems();
+            self.sinks
+                .batch_done(self.tracker.open_calls(), &self.messages);
+            self.sinks.set_problems(&problems);
+        }
     }
 
     fn tick(&mut self, ts: Timestamp) {
