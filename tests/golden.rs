@@ -115,7 +115,10 @@ fn table() -> Vec<(&'static str, Vec<Call>)> {
         ("reinvite_491", vec![done("call_b077e5000d011")]),
         ("redirect_302", vec![done("call_b077e5000e011")]),
         ("fork_two_180", vec![done("call_b077e5000f011")]),
-        ("completed_caller_bye_ipv6", vec![done("call_b077e50010011")]),
+        (
+            "completed_caller_bye_ipv6",
+            vec![done("call_b077e50010011")],
+        ),
         ("completed_caller_bye_tcp", {
             let mut a = done("call_b077e50011011");
             let mut b = done("call_b077e50011012");
@@ -254,7 +257,9 @@ fn sipp_captures_match_table_and_goldens() {
             failures.push(e);
             continue; // never bless (or compare against) a wrong outcome
         }
-        let golden = root().join("fixtures/expected").join(format!("{name}.jsonl"));
+        let golden = root()
+            .join("fixtures/expected")
+            .join(format!("{name}.jsonl"));
         if bless {
             std::fs::write(&golden, &first).expect("write golden");
             continue;
