@@ -2,6 +2,19 @@
 //! UDP, TCP (with stream reassembly and SIP framing), WebSocket, SCTP.
 //! No I/O; all timers run on frame timestamps.
 
+mod ip;
+mod link;
+mod sctp;
+mod sipstart;
+mod tcp;
+mod tunnel;
+mod udp;
+mod ws;
+
+pub use sipstart::{looks_like_sip, Start};
+
+use crate::config::DecodeConfig;
+use crate::stats::Counters;
 use crate::time::Timestamp;
 use std::fmt;
 use std::net::SocketAddr;
@@ -72,4 +85,99 @@ pub struct Datagram<'a> {
 pub enum Event<'a> {
     Sip(SipPacket<'a>),
     Udp(Datagram<'a>),
+}
+
+/// Encapsulations (VLAN tags, tunnels, MPLS labels) followed at most per frame;
+/// deeper nesting is counted as `("link", "too_many_layers")`, which also bounds
+/// recursion on hostile input.
+const MAX_DEPTH: u8 = 12;
+
+/// Capture time between two sweeps of the fragment and TCP flow tables.
+const SWEEP_EVERY_NS: i64 = 1_000_000_000;
+
+/// Where and when the frame being decoded was captured.
+#[derive(Copy, Clone, Debug)]
+struct Ctx {
+    ts: Timestamp,
+    frame: u64,
+}
+
+/// Turns link-layer frames into SIP messages and media candidates.
+///
+/// Holds the state that spans frames (IP fragments, TCP streams, SCTP
+/// fragments); every timer runs on frame timestamps, so a replay is
+/// deterministic. Anything that cannot be decoded is counted in [`stats`](Self::stats).
+#[derive(Debug)]
+pub struct Decoder {
+    stats: Counters,
+    defrag: ip::Defrag,
+    tcp: tcp::Tcp,
+    sctp: sctp::Sctp,
+    unknown_linktypes: Vec<u32>,
+    last_sweep: Option<Timestamp>,
+}
+
+impl Decoder {
+    pub fn new(cfg: &DecodeConfig) -> Self {
+        Decoder {
+            stats: Counters::new(),
+            defrag: ip::Defrag::new(cfg.max_fragment_bytes, cfg.fragment_timeout_ms),
+            tcp: tcp::Tcp::new(cfg),
+            sctp: sctp::Sctp::default(),
+            unknown_linktypes: Vec::new(),
+            last_sweep: None,
+        }
+    }
+
+    /// Decode one frame; every SIP message it completes and every non-SIP UDP
+    /// datagram is handed to `out` before this returns.
+    pub fn decode(&mut self, frame: &crate::capture::Frame<'_>, out: &mut dyn FnMut(Event<'_>)) {
+        let c = Ctx {
+            ts: frame.ts,
+            frame: frame.number,
+        };
+        self.sweep(c.ts, out);
+        self.link(&c, frame.linktype, frame.data, out);
+    }
+
+    /// End of input: messages still waiting behind a TCP hole are decoded
+    /// (the hole counted as a gap), everything still incomplete is counted.
+    pub fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
+        self.defrag.finish(&mut self.stats);
+        self.tcp.finish(&mut self.stats, out);
+        self.sctp.finish(&mut self.stats);
+    }
+
+    /// Problems seen so far, by layer and reason.
+    pub fn stats(&self) -> &Counters {
+        &self.stats
+    }
+
+    /// Link types met that this decoder does not know (each reported once).
+    pub fn unknown_linktypes(&self) -> &[u32] {
+        &self.unknown_linktypes
+    }
+
+    /// Expire fragments and idle TCP flows at most once per second of capture
+    /// time (a full table scan each frame would cost more than decoding).
+    fn sweep(&mut self, now: Timestamp, out: &mut dyn FnMut(Event<'_>)) {
+        match self.last_sweep {
+            Some(t) if now.0.saturating_sub(t.0) < SWEEP_EVERY_NS => {}
+            _ => {
+                self.last_sweep = Some(now);
+                self.defrag.expire(now, &mut self.stats);
+                self.tcp.expire(now, &mut self.stats, out);
+            }
+        }
+    }
+}
+
+#[inline]
+fn be16(b: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([b[at], b[at + 1]])
+}
+
+#[inline]
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }

@@ -1,0 +1,1 @@
+//! Live capture from a network interface with libpcap (feature `live-capture`).

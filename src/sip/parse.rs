@@ -1,0 +1,395 @@
+//! The single pass over start line and header block.
+//!
+//! `parse` and `parse_stream` share [`parse_head`]: it validates the start
+//! line and the syntax of every header line (`token LWS ":" value`, with
+//! folding) and records where the well-known headers are, without looking
+//! inside their values. Everything else is done lazily by the accessors.
+
+use super::error::{Error, ErrorKind};
+use super::header::{is_token, known, Known, KNOWN_COUNT};
+use super::message::{Index, Message, Span};
+use super::{Method, StartLine};
+use memchr::memchr;
+
+/// Result of the stream framer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// A whole message: its length, counting the CRLF keep-alives before it.
+    Complete(usize),
+    /// More bytes are needed.
+    Partial,
+}
+
+/// Start line and header block of one message (`buf[0]` is the start line).
+pub(crate) struct Head<'a> {
+    pub(crate) start: StartLine<'a>,
+    pub(crate) headers_start: u32,
+    pub(crate) headers_end: u32,
+    pub(crate) body_start: u32,
+    pub(crate) idx: Index,
+    /// Content-Length as found: `Ok(None)` when absent.
+    pub(crate) content_length: Result<Option<u32>, Error>,
+}
+
+/// Number of leading CR/LF bytes (RFC 3261 7.5: ignored before a start line;
+/// RFC 5626 3.5.1: CRLF keep-alives).
+#[inline]
+fn leading_crlf(buf: &[u8]) -> usize {
+    buf.iter()
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count()
+}
+
+/// Parse one message from a datagram (UDP, SCTP chunk, WebSocket frame, HEP
+/// payload). The body is bounded by Content-Length; octets after it are
+/// ignored (RFC 4475 3.1.1.8); without Content-Length the body is the rest
+/// of the datagram (RFC 3261 18.3).
+pub fn parse(buf: &[u8]) -> Result<Message<'_>, Error> {
+    let skip = leading_crlf(buf);
+    if skip == buf.len() {
+        return Err(Error::new(ErrorKind::Empty, skip));
+    }
+    if buf.len() > u32::MAX as usize {
+        return Err(Error::new(ErrorKind::TooLarge, 0));
+    }
+    let msg = &buf[skip..];
+    let head = parse_head(msg).map_err(|e| e.shift(skip))?;
+    let body_start = head.body_start as usize;
+    let end = match head.content_length {
+        Ok(Some(n)) => {
+            let end = body_start + n as usize;
+            if end > msg.len() {
+                return Err(Error::new(ErrorKind::Truncated, skip + msg.len()));
+            }
+            end
+        }
+        Ok(None) => msg.len(),
+        // A datagram has a natural end: keep the message, report the
+        // conflict through `content_length()`.
+        Err(e) if e.kind == ErrorKind::ConflictingContentLength => msg.len(),
+        Err(e) => return Err(e.shift(skip)),
+    };
+    Ok(Message::from_head(&msg[..end], skip as u32, head))
+}
+
+/// Frame one message at the start of a stream buffer (TCP, TLS).
+///
+/// Leading CRLF keep-alives are counted in `Complete(len)`; incomplete input
+/// is `Partial`, never an error. A missing Content-Length counts as 0
+/// (RFC 3261 18.3 requires it on streams). Call [`parse`] on
+/// `&buf[..len]` to read the message.
+pub fn parse_stream(buf: &[u8]) -> Result<Status, Error> {
+    let skip = leading_crlf(buf);
+    if skip == buf.len() {
+        return Ok(Status::Partial);
+    }
+    let msg = &buf[skip..];
+    let head = match parse_head(msg) {
+        Ok(h) => h,
+        Err(e) if e.kind == ErrorKind::Truncated => return Ok(Status::Partial),
+        Err(e) => return Err(e.shift(skip)),
+    };
+    let cl = head.content_length.map_err(|e| e.shift(skip))?.unwrap_or(0) as usize;
+    let total = skip + head.body_start as usize + cl;
+    if total <= buf.len() {
+        Ok(Status::Complete(total))
+    } else {
+        Ok(Status::Partial)
+    }
+}
+
+/// Validate start line and header syntax and index the well-known headers.
+/// `ErrorKind::Truncated` means the input ended first (the framer turns it
+/// into `Partial`).
+pub(crate) fn parse_head(buf: &[u8]) -> Result<Head<'_>, Error> {
+    if buf.len() > u32::MAX as usize {
+        return Err(Error::new(ErrorKind::TooLarge, 0));
+    }
+    let (start, mut pos) = parse_start_line(buf)?;
+    let headers_start = pos;
+    let mut idx = Index::default();
+    let len = buf.len();
+    let (headers_end, body_start) = loop {
+        let Some(&b) = buf.get(pos) else {
+            return Err(Error::new(ErrorKind::Truncated, len));
+        };
+        if b == b'\n' {
+            break (pos, pos + 1);
+        }
+        if b == b'\r' {
+            match buf.get(pos + 1) {
+                Some(b'\n') => break (pos, pos + 2),
+                Some(_) => return Err(Error::new(ErrorKind::BadHeader, pos)),
+                None => return Err(Error::new(ErrorKind::Truncated, len)),
+            }
+        }
+        let line = header_line(buf, pos)?;
+        if let Some(k) = known(&buf[line.name.0..line.name.1]) {
+            idx.record(k, Span::new(line.value.0, line.value.1));
+        }
+        pos = line.next;
+    };
+    let content_length = content_length(buf, &idx, headers_start, headers_end);
+    Ok(Head {
+        start,
+        headers_start: headers_start as u32,
+        headers_end: headers_end as u32,
+        body_start: body_start as u32,
+        idx,
+        content_length,
+    })
+}
+
+/// One logical header line (folding included).
+pub(crate) struct Line {
+    pub(crate) name: (usize, usize),
+    pub(crate) value: (usize, usize),
+    pub(crate) next: usize,
+}
+
+/// Scan the header line starting at `pos` (not a blank line).
+#[inline]
+pub(crate) fn header_line(buf: &[u8], pos: usize) -> Result<Line, Error> {
+    let len = buf.len();
+    let mut i = pos;
+    while i < len && is_token(buf[i]) {
+        i += 1;
+    }
+    if i == len {
+        return Err(Error::new(ErrorKind::Truncated, len));
+    }
+    if i == pos {
+        return Err(Error::new(ErrorKind::BadHeader, pos));
+    }
+    let name_end = i;
+    while i < len && (buf[i] == b' ' || buf[i] == b'\t') {
+        i += 1;
+    }
+    if i == len {
+        return Err(Error::new(ErrorKind::Truncated, len));
+    }
+    if buf[i] != b':' {
+        return Err(Error::new(ErrorKind::BadHeader, i));
+    }
+    let mut vs = i + 1;
+    let mut j = vs;
+    let (line_end, next) = loop {
+        let Some(lf) = memchr(b'\n', &buf[j..]) else {
+            return Err(Error::new(ErrorKind::Truncated, len));
+        };
+        let lf = j + lf;
+        match buf.get(lf + 1) {
+            // The next line may be a continuation: cannot tell yet.
+            None => return Err(Error::new(ErrorKind::Truncated, len)),
+            Some(b' ' | b'\t') => j = lf + 1,
+            Some(_) => break (lf, lf + 1),
+        }
+    };
+    let mut ve = line_end;
+    while ve > vs && matches!(buf[ve - 1], b' ' | b'\t' | b'\r' | b'\n') {
+        ve -= 1;
+    }
+    while vs < ve && matches!(buf[vs], b' ' | b'\t' | b'\r' | b'\n') {
+        vs += 1;
+    }
+    Ok(Line {
+        name: (pos, name_end),
+        value: (vs, ve),
+        next,
+    })
+}
+
+/// Content-Length from the index; on several lines every value must agree.
+fn content_length(
+    buf: &[u8],
+    idx: &Index,
+    headers_start: usize,
+    headers_end: usize,
+) -> Result<Option<u32>, Error> {
+    let Some(first) = idx.get(Known::ContentLength) else {
+        return Ok(None);
+    };
+    let n = parse_content_length(buf, first)?;
+    if !idx.is_multi(Known::ContentLength) {
+        return Ok(Some(n));
+    }
+    let mut pos = headers_start;
+    while pos < headers_end {
+        let Ok(line) = header_line(buf, pos) else {
+            break;
+        };
+        if known(&buf[line.name.0..line.name.1]) == Some(Known::ContentLength) {
+            let v = Span::new(line.value.0, line.value.1);
+            if parse_content_length(buf, v)? != n {
+                return Err(Error::new(
+                    ErrorKind::ConflictingContentLength,
+                    line.value.0,
+                ));
+            }
+        }
+        pos = line.next;
+    }
+    Ok(Some(n))
+}
+
+fn parse_content_length(buf: &[u8], v: Span) -> Result<u32, Error> {
+    let s = v.slice(buf);
+    match parse_decimal(s) {
+        Some(n) if n <= u32::MAX as u64 => Ok(n as u32),
+        Some(_) => Err(Error::new(ErrorKind::Overflow, v.s as usize)),
+        None => Err(Error::new(ErrorKind::BadContentLength, v.s as usize)),
+    }
+}
+
+/// `1*DIGIT` (leading zeros allowed), saturating at `u64::MAX` so an
+/// overlarge value is never wrapped into a plausible one.
+#[inline]
+pub(crate) fn parse_decimal(s: &[u8]) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.saturating_mul(10).saturating_add((b - b'0') as u64);
+    }
+    Some(n)
+}
+
+/// Returns the start line and the offset of the first header line.
+fn parse_start_line(buf: &[u8]) -> Result<(StartLine<'_>, usize), Error> {
+    let Some(lf) = memchr(b'\n', buf) else {
+        return Err(Error::new(ErrorKind::Truncated, buf.len()));
+    };
+    let line_end = if lf > 0 && buf[lf - 1] == b'\r' {
+        lf - 1
+    } else {
+        lf
+    };
+    let line = &buf[..line_end];
+    let next = lf + 1;
+    if line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"SIP/") {
+        return parse_status_line(line).map(|s| (s, next));
+    }
+    // Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 7.1):
+    // exactly two single spaces, no LWS anywhere else.
+    let Some(sp1) = memchr(b' ', line) else {
+        return Err(Error::new(ErrorKind::BadStartLine, line_end));
+    };
+    let method = &line[..sp1];
+    if method.is_empty() {
+        return Err(Error::new(ErrorKind::BadStartLine, 0));
+    }
+    if let Some(bad) = method.iter().position(|&b| !is_token(b)) {
+        return Err(Error::new(ErrorKind::BadMethod, bad));
+    }
+    let rest = &line[sp1 + 1..];
+    let Some(sp2) = memchr(b' ', rest) else {
+        return Err(Error::new(ErrorKind::BadStartLine, line_end));
+    };
+    let uri_at = sp1 + 1;
+    let uri = &rest[..sp2];
+    check_request_uri(uri).map_err(|e| e.shift(uri_at))?;
+    let version = &rest[sp2 + 1..];
+    let version_at = uri_at + sp2 + 1;
+    if !version.eq_ignore_ascii_case(b"SIP/2.0") {
+        let looks_like_version = version.len() >= 4
+            && version[..4].eq_ignore_ascii_case(b"SIP/")
+            && !version.iter().any(|&b| b == b' ' || b == b'\t');
+        let kind = if looks_like_version {
+            ErrorKind::BadVersion
+        } else {
+            ErrorKind::BadStartLine
+        };
+        return Err(Error::new(kind, version_at));
+    }
+    Ok((
+        StartLine::Request {
+            method: Method::from_bytes(method),
+            uri,
+        },
+        next,
+    ))
+}
+
+/// Status-Line = SIP-Version SP Status-Code SP Reason-Phrase.
+fn parse_status_line(line: &[u8]) -> Result<StartLine<'_>, Error> {
+    if line.len() < 8 || !line[..7].eq_ignore_ascii_case(b"SIP/2.0") || line[7] != b' ' {
+        return Err(Error::new(ErrorKind::BadVersion, 0));
+    }
+    let digits = line[8..].iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits != 3 {
+        return Err(Error::new(ErrorKind::BadStatusCode, 8));
+    }
+    let code =
+        (line[8] - b'0') as u16 * 100 + (line[9] - b'0') as u16 * 10 + (line[10] - b'0') as u16;
+    if !(100..=699).contains(&code) {
+        return Err(Error::new(ErrorKind::BadStatusCode, 8));
+    }
+    let reason: &[u8] = match line.get(11) {
+        None => b"",
+        Some(b' ') => &line[12..],
+        Some(_) => return Err(Error::new(ErrorKind::BadStartLine, 11)),
+    };
+    if let Some(bad) = reason.iter().position(|&b| b < 0x20 && b != b'\t') {
+        return Err(Error::new(ErrorKind::BadStartLine, 12 + bad));
+    }
+    Ok(StartLine::Response { code, reason })
+}
+
+/// A Request-URI is an absolute URI without LWS or `<>` (RFC 3261 7.1,
+/// RFC 4475 3.1.2.7/3.1.2.8); a SIP/SIPS URI there must not carry escaped
+/// headers (RFC 3261 19.1.1, RFC 4475 3.1.2.11).
+fn check_request_uri(uri: &[u8]) -> Result<(), Error> {
+    let bad = |at| Err(Error::new(ErrorKind::BadRequestUri, at));
+    match uri.first() {
+        None => return bad(0),
+        Some(b) if !b.is_ascii_alphabetic() => return bad(0),
+        _ => {}
+    }
+    let Some(colon) = uri.iter().position(|&b| b == b':') else {
+        return bad(uri.len());
+    };
+    let scheme = &uri[..colon];
+    if let Some(p) = scheme
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
+    {
+        return bad(p);
+    }
+    if let Some(p) = uri
+        .iter()
+        .position(|&b| b <= b' ' || b == 0x7f || matches!(b, b'<' | b'>' | b'"'))
+    {
+        return bad(p);
+    }
+    if (scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips"))
+        && uri.len() == colon + 1
+    {
+        return bad(colon + 1);
+    }
+    if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") {
+        if let Some(p) = uri.iter().position(|&b| b == b'?') {
+            return bad(p);
+        }
+    }
+    Ok(())
+}
+
+impl Index {
+    #[inline]
+    pub(crate) fn record(&mut self, k: Known, span: Span) {
+        let bit = 1u16 << (k as u8);
+        if self.present & bit == 0 {
+            self.present |= bit;
+            self.spans[k as usize] = span;
+        } else {
+            self.multi |= bit;
+        }
+    }
+}
+
+// Keep the index small enough to be a cheap `Copy`.
+const _: () = assert!(KNOWN_COUNT <= 16);
