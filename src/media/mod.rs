@@ -16,7 +16,7 @@
 pub mod g711;
 pub mod rtp;
 pub mod sdp;
-// mod sip_glue; (enabled once the sip parser is merged)
+mod sip_glue;
 
 use crate::config::MediaConfig;
 use crate::outcome::{Anomaly, Direction, Media, MediaLeg, MediaStream, Outcome};
@@ -67,6 +67,8 @@ struct Binding {
     call: u64,
     party: Party,
     rtcp: bool,
+    /// The SDP stream is RTP (a T.38 `udptl` stream is not).
+    rtp: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -186,6 +188,23 @@ impl MediaTracker {
     /// Calls whose media state is held.
     pub fn calls(&self) -> usize {
         self.calls.len()
+    }
+
+    /// Media of every call still held, in order of first sight, without
+    /// forgetting anything (for tests, debugging and the end-of-run summary).
+    pub fn snapshot(&self) -> Vec<(String, Vec<MediaStream>, [MediaLeg; 2])> {
+        self.calls
+            .values()
+            .map(|st| {
+                let legs = [leg_out(&st.legs[0]), leg_out(&st.legs[1])];
+                let streams = legs.iter().flat_map(|l| l.streams.clone()).collect();
+                (
+                    String::from_utf8_lossy(&st.call_id).into_owned(),
+                    streams,
+                    legs,
+                )
+            })
+            .collect()
     }
 
     fn units(&self) -> usize {
@@ -311,9 +330,8 @@ impl MediaTracker {
         };
         let descs = match sdp::describe(body) {
             Ok(d) => d,
-            Err(code) => {
+            Err(_) => {
                 self.stats.inc(LAYER, "sdp_malformed");
-                self.stats.inc(LAYER, code);
                 return;
             }
         };
@@ -341,15 +359,17 @@ impl MediaTracker {
                     call: id,
                     party,
                     rtcp: false,
+                    rtp: m.rtp,
                 },
             ));
-            if let Some(rp) = m.rtcp_port.filter(|&p| p != m.port && p != 0) {
+            if let Some(rp) = m.rtcp_port.filter(|&p| m.rtp && p != m.port && p != 0) {
                 new_bindings.push((
                     SocketAddr::new(ip, rp),
                     Binding {
                         call: id,
                         party,
                         rtcp: true,
+                        rtp: m.rtp,
                     },
                 ));
             }
@@ -401,6 +421,25 @@ impl MediaTracker {
             self.stats.inc(LAYER, reason);
             return false;
         };
+        if !b.rtp {
+            // The SDP says T.38 (udptl) or other non-RTP media here. A valid
+            // RTP header with an SSRC this leg already carries is still RTP
+            // (endpoints keep sending audio while a fax switch is negotiated);
+            // anything else is not counted as RTP.
+            let continues = match kind {
+                rtp::Kind::Rtp(r) => self.calls.get(&b.call).is_some_and(|st| {
+                    st.legs[dir]
+                        .streams
+                        .iter()
+                        .any(|s| s.ssrc == r.ssrc && s.src == d.src && s.dst == d.dst)
+                }),
+                _ => false,
+            };
+            if !continues {
+                self.stats.inc(LAYER, "non_rtp_media");
+                return true;
+            }
+        }
         let r = match kind {
             rtp::Kind::Rtp(r) if !b.rtcp => r,
             rtp::Kind::Rtp(_) => {

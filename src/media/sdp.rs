@@ -29,6 +29,9 @@ pub fn static_codec(pt: u8) -> Option<Codec> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MediaDesc {
     pub audio: bool,
+    /// The transport is RTP (`RTP/AVP`, `RTP/SAVP`, `UDP/TLS/RTP/SAVPF`...),
+    /// not e.g. T.38 `udptl`.
+    pub rtp: bool,
     pub port: u16,
     /// `None` when there is no usable address: `c=` missing or a host name.
     pub addr: Option<IpAddr>,
@@ -45,178 +48,102 @@ pub struct MediaDesc {
 /// Largest number of `m=` sections kept from one body.
 pub const MAX_MEDIA: usize = 8;
 
-#[derive(Copy, Clone, PartialEq, Eq)]
-enum Dir {
-    SendRecv,
-    SendOnly,
-    RecvOnly,
-    Inactive,
-}
-
-fn parse_dir(attr: &[u8]) -> Option<Dir> {
-    match attr {
-        b"sendrecv" => Some(Dir::SendRecv),
-        b"sendonly" => Some(Dir::SendOnly),
-        b"recvonly" => Some(Dir::RecvOnly),
-        b"inactive" => Some(Dir::Inactive),
-        _ => None,
-    }
-}
-
-/// `IN IP4 1.2.3.4[/ttl]` → the address; `Ok(None)` for a name we cannot use.
-fn parse_connection(v: &[u8]) -> Result<Option<IpAddr>, &'static str> {
-    let mut it = v.split(|&b| b == b' ').filter(|s| !s.is_empty());
-    let (Some(net), Some(_atype), Some(addr)) = (it.next(), it.next(), it.next()) else {
-        return Err("sdp_bad_connection");
-    };
-    if net != b"IN" {
-        return Ok(None);
-    }
-    let addr = addr.split(|&b| b == b'/').next().unwrap_or(addr);
-    Ok(std::str::from_utf8(addr)
-        .ok()
-        .and_then(|s| s.parse::<IpAddr>().ok()))
-}
-
-struct Pending {
-    audio: bool,
-    port: u16,
-    conn: Option<Option<IpAddr>>,
-    dir: Option<Dir>,
+/// Attributes the SIP layer's SDP reader does not keep, per `m=` section.
+#[derive(Default)]
+struct Attrs {
     rtcp: Option<u16>,
     mux: bool,
     codecs: Vec<(u8, Codec)>,
 }
 
-/// Read the media sections of an SDP body. Errors are short stable codes
-/// (counted as `("media", code)`).
-pub fn describe(body: &[u8]) -> Result<Vec<MediaDesc>, &'static str> {
-    let mut session_conn: Option<Option<IpAddr>> = None;
-    let mut session_dir = Dir::SendRecv;
-    let mut cur: Option<Pending> = None;
-    let mut done: Vec<Pending> = Vec::new();
-    let mut saw_version = false;
+/// `a=rtcp`, `a=rtcp-mux` and `a=rtpmap` of each `m=` section, in order.
+fn scan_attrs(body: &[u8]) -> Vec<Attrs> {
+    let mut out: Vec<Attrs> = Vec::new();
     for raw in body.split(|&b| b == b'\n') {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if line.is_empty() {
+        if line.starts_with(b"m=") {
+            if out.len() == MAX_MEDIA {
+                break;
+            }
+            out.push(Attrs::default());
             continue;
         }
-        if line.len() < 2 || line[1] != b'=' {
-            return Err("sdp_bad_line");
-        }
-        let (t, v) = (line[0], &line[2..]);
-        match t {
-            b'v' => saw_version = true,
-            b'm' => {
-                if let Some(p) = cur.take() {
-                    done.push(p);
-                }
-                let mut it = v.split(|&b| b == b' ').filter(|s| !s.is_empty());
-                let kind = it.next().ok_or("sdp_bad_media")?;
-                let port = it.next().ok_or("sdp_bad_media")?;
-                let port = port.split(|&b| b == b'/').next().unwrap_or(port);
-                let port: u16 = std::str::from_utf8(port)
+        let (Some(p), Some(v)) = (out.last_mut(), line.strip_prefix(b"a=")) else {
+            continue;
+        };
+        let (name, value) = match memchr::memchr(b':', v) {
+            Some(i) => (&v[..i], Some(&v[i + 1..])),
+            None => (v, None),
+        };
+        match (name, value) {
+            (b"rtcp-mux", _) => p.mux = true,
+            (b"rtcp", Some(val)) => {
+                let port = val.split(|&b| b == b' ').next().unwrap_or(val);
+                p.rtcp = std::str::from_utf8(port)
                     .ok()
-                    .and_then(|s| s.parse().ok())
-                    .ok_or("sdp_bad_media_port")?;
-                it.next().ok_or("sdp_bad_media")?; // proto
-                cur = Some(Pending {
-                    audio: kind.eq_ignore_ascii_case(b"audio"),
-                    port,
-                    conn: None,
-                    dir: None,
-                    rtcp: None,
-                    mux: false,
-                    codecs: Vec::new(),
-                });
+                    .and_then(|s| s.trim().parse().ok());
             }
-            b'c' => {
-                let c = parse_connection(v)?;
-                match cur.as_mut() {
-                    Some(p) => p.conn = Some(c),
-                    None => session_conn = Some(c),
-                }
-            }
-            b'a' => {
-                let (name, value) = match memchr::memchr(b':', v) {
-                    Some(i) => (&v[..i], Some(&v[i + 1..])),
-                    None => (v, None),
+            (b"rtpmap", Some(val)) => {
+                let mut it = val.splitn(2, |&b| b == b' ');
+                let pt = it
+                    .next()
+                    .and_then(|s| std::str::from_utf8(s).ok())
+                    .and_then(|s| s.parse::<u8>().ok());
+                let enc = it
+                    .next()
+                    .map(|e| e.split(|&b| b == b'/').next().unwrap_or(e));
+                let codec = match enc {
+                    Some(e) if e.eq_ignore_ascii_case(b"PCMU") => Some(Codec::Pcmu),
+                    Some(e) if e.eq_ignore_ascii_case(b"PCMA") => Some(Codec::Pcma),
+                    Some(e) if e.eq_ignore_ascii_case(b"CN") => Some(Codec::Cn),
+                    _ => None,
                 };
-                if let Some(d) = parse_dir(name) {
-                    match cur.as_mut() {
-                        Some(p) => p.dir = Some(d),
-                        None => session_dir = d,
+                if let (Some(pt @ 0..=127), Some(c)) = (pt, codec) {
+                    if p.codecs.len() < 16 {
+                        p.codecs.push((pt, c));
                     }
-                    continue;
-                }
-                let Some(p) = cur.as_mut() else { continue };
-                match (name, value) {
-                    (b"rtcp-mux", _) => p.mux = true,
-                    (b"rtcp", Some(val)) => {
-                        let port = val.split(|&b| b == b' ').next().unwrap_or(val);
-                        p.rtcp = std::str::from_utf8(port).ok().and_then(|s| s.parse().ok());
-                    }
-                    (b"rtpmap", Some(val)) => {
-                        let mut it = val.splitn(2, |&b| b == b' ');
-                        let pt = it
-                            .next()
-                            .and_then(|s| std::str::from_utf8(s).ok())
-                            .and_then(|s| s.parse::<u8>().ok());
-                        let enc = it
-                            .next()
-                            .map(|e| e.split(|&b| b == b'/').next().unwrap_or(e));
-                        if let (Some(pt), Some(enc)) = (pt, enc) {
-                            let codec = if enc.eq_ignore_ascii_case(b"PCMU") {
-                                Some(Codec::Pcmu)
-                            } else if enc.eq_ignore_ascii_case(b"PCMA") {
-                                Some(Codec::Pcma)
-                            } else if enc.eq_ignore_ascii_case(b"CN") {
-                                Some(Codec::Cn)
-                            } else {
-                                None
-                            };
-                            if let Some(c) = codec {
-                                if p.codecs.len() < 16 && pt < 128 {
-                                    p.codecs.push((pt, c));
-                                }
-                            }
-                        }
-                    }
-                    _ => {}
                 }
             }
             _ => {}
         }
     }
-    if let Some(p) = cur.take() {
-        done.push(p);
-    }
-    if !saw_version {
-        return Err("sdp_no_version");
-    }
-    Ok(done
-        .into_iter()
+    out
+}
+
+fn ip(addr: &[u8]) -> Option<IpAddr> {
+    std::str::from_utf8(addr).ok()?.parse().ok()
+}
+
+/// Read the media sections of an SDP body with the SIP layer's reader
+/// ([`crate::sip::sdp`]), plus the RTCP and rtpmap attributes.
+pub fn describe(body: &[u8]) -> Result<Vec<MediaDesc>, crate::sip::Error> {
+    use crate::sip::sdp::Direction as Dir;
+    let s = crate::sip::sdp::parse(body)?;
+    let attrs = scan_attrs(body);
+    Ok(s.media()
         .take(MAX_MEDIA)
-        .map(|p| {
-            let addr = p.conn.or(session_conn).flatten();
-            let dir = p.dir.unwrap_or(session_dir);
+        .zip(attrs)
+        .map(|(m, a)| {
+            let addr = m.connection.or(s.connection()).and_then(ip);
+            let dir = m.direction.unwrap_or(s.direction());
             // RFC 3264 §8.4: an unspecified address (0.0.0.0) means "do not send to me".
             let unspecified = addr.is_some_and(|a| a.is_unspecified());
             let receives =
-                p.port != 0 && !unspecified && matches!(dir, Dir::SendRecv | Dir::RecvOnly);
-            let sends = p.port != 0 && matches!(dir, Dir::SendRecv | Dir::SendOnly);
+                m.port != 0 && !unspecified && matches!(dir, Dir::SendRecv | Dir::RecvOnly);
+            let sends = m.port != 0 && matches!(dir, Dir::SendRecv | Dir::SendOnly);
             MediaDesc {
-                audio: p.audio,
-                port: p.port,
+                audio: m.kind.eq_ignore_ascii_case(b"audio"),
+                rtp: m.proto.windows(3).any(|w| w.eq_ignore_ascii_case(b"RTP")),
+                port: m.port,
                 addr: if unspecified { None } else { addr },
-                rtcp_port: if p.mux {
+                rtcp_port: if a.mux {
                     None
                 } else {
-                    Some(p.rtcp.unwrap_or(p.port.wrapping_add(1)))
+                    Some(a.rtcp.unwrap_or(m.port.wrapping_add(1)))
                 },
                 sends,
                 receives,
-                codecs: p.codecs,
+                codecs: a.codecs,
             }
         })
         .collect())
@@ -284,14 +211,11 @@ m=video 6002 RTP/AVP 34\r\nc=IN IP4 10.0.0.9\r\na=rtcp:7000\r\na=recvonly\r\n";
     }
 
     #[test]
-    fn malformed_is_an_error_code() {
-        assert_eq!(
-            describe(b"v=0\nm=audio x RTP/AVP 0\n"),
-            Err("sdp_bad_media_port")
-        );
-        assert_eq!(describe(b"v=0\r\ngarbage\r\n"), Err("sdp_bad_line"));
-        assert_eq!(describe(b"m=audio 1 RTP/AVP 0\n"), Err("sdp_no_version"));
-        assert_eq!(describe(b"v=0\nc=IN\n"), Err("sdp_bad_connection"));
+    fn malformed_is_an_error() {
+        assert!(describe(b"v=0\nm=audio x RTP/AVP 0\n").is_err());
+        assert!(describe(b"v=0\r\ngarbage\r\n").is_err());
+        assert!(describe(b"v=0\nc=IN\n").is_err());
+        assert!(describe(b"").is_err());
     }
 
     #[test]

@@ -28,8 +28,10 @@ impl MediaTracker {
             call_id,
             request_invite,
             status: msg.status(),
+            // A request's own method decides (its CSeq may be damaged); a
+            // response answers the CSeq method.
             offer_answer_method: matches!(
-                cseq_method,
+                method.or(cseq_method),
                 Some(Method::Invite | Method::Ack | Method::Prack | Method::Update)
             ),
             cseq_invite: cseq_method == Some(Method::Invite),
@@ -39,5 +41,4 @@ impl MediaTracker {
         };
         self.on_signal(&sig);
     }
-
 }
