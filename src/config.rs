@@ -62,6 +62,10 @@ pub struct TrackConfig {
     pub linger_ms: u64,
     /// Open calls kept at most; the oldest are evicted (counted) beyond this.
     pub max_open_calls: usize,
+    /// After a 401/407 challenge or a 3xx redirect, how long to wait for the
+    /// caller's new INVITE before the challenge/redirect is the outcome. A
+    /// phone that prompts its user for a password can take tens of seconds.
+    pub retry_wait_ms: u64,
 }
 
 impl Default for TrackConfig {
@@ -70,6 +74,7 @@ impl Default for TrackConfig {
             timer_b_ms: 32_000,
             linger_ms: 32_000,
             max_open_calls: 200_000,
+            retry_wait_ms: 64_000,
         }
     }
 }
@@ -165,6 +170,9 @@ pub struct ProxyConfig {
     pub trunk: Option<SocketAddr>,
     /// Sources allowed to send through the proxy; empty means platform and trunk only.
     pub allow: Vec<IpNet>,
+    /// Other source networks of the trunk side (carrier signalling nodes
+    /// besides `trunk`); allowed, and their requests go to the platform.
+    pub trunk_networks: Vec<IpNet>,
     /// Messages per second allowed from one source address (0: unlimited).
     pub rate_limit_per_source: u32,
     /// Largest message accepted, bytes.
@@ -214,5 +222,19 @@ mod tests {
         assert_eq!(c.classify.butter_id_headers, vec!["X-Butter-Call-Id"]);
         assert_eq!(c.track.timer_b_ms, 32_000);
         assert!(toml::from_str::<Config>("[classify]\nring_timeout = 3\n").is_err());
+    }
+}
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    /// The example shipped in the repository must always load.
+    #[test]
+    fn example_config_loads() {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("trunkwatch.example.toml");
+        let c = Config::from_file(&p).unwrap();
+        assert_eq!(c.classify.platform_networks.len(), 2);
+        assert_eq!(c.track.max_open_calls, 200_000);
     }
 }
