@@ -8,6 +8,7 @@ pub mod capture;
 pub mod classify;
 pub mod config;
 pub mod decode;
+pub mod media;
 pub mod outcome;
 pub mod pipeline;
 pub mod proxy;

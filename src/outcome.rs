@@ -159,21 +159,64 @@ impl Anomaly {
 /// Media seen for one direction of a call (filled by media tracking).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MediaLeg {
+    /// RTP packets (RTCP, STUN, DTLS and ZRTP are not counted here).
     pub packets: u64,
+    /// UDP payload bytes of those packets (RTP header included).
     pub bytes: u64,
+    /// Sequence numbers never seen (RFC 3550 expected minus received, per stream).
     pub lost: u64,
-    pub silent_share: f64,
+    /// Share of G.711/comfort-noise packets that are silence (below -60 dBov);
+    /// null when no packet used a codec whose silence can be judged.
+    pub silent_share: Option<f64>,
     pub first_at: Option<String>,
     pub last_at: Option<String>,
+    #[serde(default)]
+    pub rtcp_packets: u64,
+    /// RTP payload types seen, ascending.
+    #[serde(default)]
+    pub payload_types: Vec<u8>,
+    /// An SDP put this direction on hold (sendonly/recvonly/inactive,
+    /// `c=0.0.0.0` or port 0): silence here is expected, not flagged.
+    #[serde(default)]
+    pub on_hold: bool,
+    /// Each RTP stream (source, destination, SSRC), in order of first packet.
+    #[serde(default)]
+    pub streams: Vec<MediaStream>,
+}
+
+/// One RTP stream: what `tshark -z rtp,streams` lists as a row.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaStream {
+    pub src: String,
+    pub dst: String,
+    /// `0x` and 8 upper-case hex digits, as tshark prints it.
+    pub ssrc: String,
+    /// Payload type of the first packet.
+    pub payload_type: u8,
+    pub packets: u64,
+    pub lost: u64,
 }
 
 /// Media of a call: `known` is false when trunkwatch cannot see the media
 /// (proxy mode, or no SDP), so absence of packets means nothing.
+///
+/// The caller/callee legs are always filled; the platform/carrier legs are
+/// the same numbers seen from the platform, present only when the call's
+/// direction is known (`classify.platform_networks`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Media {
     pub known: bool,
-    pub platform_to_carrier: MediaLeg,
-    pub carrier_to_platform: MediaLeg,
+    /// Why `known` is false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_to_carrier: Option<MediaLeg>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier_to_platform: Option<MediaLeg>,
+    #[serde(default)]
+    pub caller_to_callee: MediaLeg,
+    #[serde(default)]
+    pub callee_to_caller: MediaLeg,
 }
 
 /// One classified call.

@@ -246,10 +246,14 @@ impl Classifier {
             } else {
                 (m.caller_to_callee.clone(), m.callee_to_caller.clone())
             };
+            let platform_known = direction != Direction::Unknown;
             Media {
                 known: m.known,
-                platform_to_carrier: p2c,
-                carrier_to_platform: c2p,
+                unknown_reason: None,
+                platform_to_carrier: platform_known.then_some(p2c),
+                carrier_to_platform: platform_known.then_some(c2p),
+                caller_to_callee: m.caller_to_callee.clone(),
+                callee_to_caller: m.callee_to_caller.clone(),
             }
         });
 

@@ -60,12 +60,13 @@ impl Leg {
             bytes: self.bytes,
             lost: expected.saturating_sub(self.packets),
             silent_share: if self.packets == 0 {
-                0.0
+                None
             } else {
-                (self.silent as f64 / self.packets as f64 * 1000.0).round() / 1000.0
+                Some((self.silent as f64 / self.packets as f64 * 1000.0).round() / 1000.0)
             },
             first_at: self.first.map(|t| t.to_rfc3339()),
             last_at: self.last.map(|t| t.to_rfc3339()),
+            ..MediaLeg::default()
         }
     }
 }

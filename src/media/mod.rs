@@ -1,0 +1,768 @@
+//! Media tracking: which RTP belongs to which call and direction, and the
+//! "connects but silence" anomalies Butter documents (`no_media`,
+//! `one_way_media`, `silent_media`).
+//!
+//! Endpoints are learned from SDP offers and answers (RFC 3264) in any
+//! INVITE/ACK/PRACK/UPDATE request or 18x/2xx response. The party that sent
+//! an SDP receives media at its `c=`/`m=` address, so a packet sent *to* the
+//! callee's address flows caller → callee; a packet *from* it (symmetric RTP,
+//! RFC 4961) flows callee → caller. RTCP is on port + 1, `a=rtcp:` or muxed.
+//!
+//! Memory is bounded by `max_streams` (calls + endpoints + RTP streams held);
+//! beyond it the oldest call's media state is dropped and counted. RTP to
+//! addresses no SDP announced is counted, never stored. Nothing here reads a
+//! clock or iterates a hash map into output, so replays are deterministic.
+
+pub mod g711;
+pub mod rtp;
+pub mod sdp;
+mod sip_glue;
+
+use crate::config::MediaConfig;
+use crate::outcome::{Anomaly, Direction, Media, MediaLeg, MediaStream, Outcome};
+use crate::stats::Counters;
+use crate::time::{parse_time, Timestamp};
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+
+const LAYER: &str = "media";
+
+/// A direction's silence share is judged only over at least this many G.711
+/// or CN packets (one second at the usual 20 ms packetisation).
+pub const MIN_SILENCE_PACKETS: u64 = 50;
+/// RTP streams (SSRC + addresses) kept per call direction; more are counted
+/// in the leg totals without per-stream loss.
+pub const MAX_STREAMS_PER_LEG: usize = 8;
+/// Media endpoints remembered per call.
+const MAX_ENDPOINTS_PER_CALL: usize = 16;
+
+/// Index 0: caller → callee; 1: callee → caller.
+const CALLER_TO_CALLEE: usize = 0;
+const CALLEE_TO_CALLER: usize = 1;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Party {
+    Caller,
+    Callee,
+}
+
+impl Party {
+    /// Direction index of media this party sends.
+    fn sends(self) -> usize {
+        match self {
+            Party::Caller => CALLER_TO_CALLEE,
+            Party::Callee => CALLEE_TO_CALLER,
+        }
+    }
+    /// Direction index of media this party receives.
+    fn receives(self) -> usize {
+        1 - self.sends()
+    }
+}
+
+/// Where a media address leads: the call, the party that announced it (and
+/// so receives there) and whether it is the RTCP port.
+#[derive(Copy, Clone, Debug)]
+struct Binding {
+    call: u64,
+    party: Party,
+    rtcp: bool,
+    /// The SDP stream is RTP (a T.38 `udptl` stream is not).
+    rtp: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Stream {
+    src: SocketAddr,
+    dst: SocketAddr,
+    ssrc: u32,
+    payload_type: u8,
+    packets: u64,
+    seq: rtp::SeqTracker,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Leg {
+    packets: u64,
+    bytes: u64,
+    rtcp_packets: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    /// First RTP packet at or after the answer (as seen by this tracker).
+    first_after_answer: Option<Timestamp>,
+    /// Packets whose silence could be judged (G.711 or CN) and how many were silent.
+    judged: u64,
+    silent: u64,
+    /// Payload types seen (bit per type).
+    pts: u128,
+    /// An SDP said this direction should not flow (hold, recvonly, port 0...).
+    held: bool,
+    streams: Vec<Stream>,
+    /// Packets of streams beyond [`MAX_STREAMS_PER_LEG`].
+    untracked_streams: u64,
+}
+
+#[derive(Clone, Debug)]
+struct CallMedia {
+    call_id: Box<[u8]>,
+    caller_tag: Option<Box<[u8]>>,
+    caller_sig: Option<SocketAddr>,
+    answered: Option<Timestamp>,
+    sdp_seen: bool,
+    /// Addresses this call announced (bindings may since belong to a newer call).
+    endpoints: Vec<SocketAddr>,
+    codecs: Vec<(u8, sdp::Codec)>,
+    legs: [Leg; 2],
+    /// Streams held in `legs` (for the global bound).
+    streams: usize,
+}
+
+impl CallMedia {
+    fn codec(&self, pt: u8) -> Option<sdp::Codec> {
+        self.codecs
+            .iter()
+            .find(|(p, _)| *p == pt)
+            .map(|(_, c)| *c)
+            .or_else(|| sdp::static_codec(pt))
+    }
+}
+
+/// What media tracking needs from one SIP message; [`MediaTracker::on_sip`]
+/// fills it from a parsed message, tests and other sources can build it directly.
+#[derive(Copy, Clone, Debug)]
+pub struct Signal<'a> {
+    pub ts: Timestamp,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub call_id: &'a [u8],
+    /// `Some(is_invite)` for requests, `None` for responses.
+    pub request_invite: Option<bool>,
+    pub status: Option<u16>,
+    /// The CSeq method is one whose messages may carry an offer or answer
+    /// (INVITE, ACK, PRACK, UPDATE).
+    pub offer_answer_method: bool,
+    pub cseq_invite: bool,
+    pub from_tag: Option<&'a [u8]>,
+    pub to_tag: Option<&'a [u8]>,
+    /// The SDP body (already extracted from multipart), if any.
+    pub sdp: Option<&'a [u8]>,
+}
+
+/// Per-call RTP accounting and "connects but silence" detection.
+#[derive(Debug)]
+pub struct MediaTracker {
+    no_media_ms: u64,
+    silence_share: f64,
+    max_units: usize,
+    /// By creation order, so eviction takes the oldest.
+    calls: BTreeMap<u64, CallMedia>,
+    by_call_id: HashMap<Box<[u8]>, u64>,
+    index: HashMap<SocketAddr, Binding>,
+    next_id: u64,
+    stream_units: usize,
+    last_ts: Timestamp,
+    stats: Counters,
+}
+
+impl MediaTracker {
+    pub fn new(cfg: &MediaConfig) -> Self {
+        MediaTracker {
+            no_media_ms: cfg.no_media_ms,
+            silence_share: cfg.silence_share,
+            max_units: cfg.max_streams.max(1),
+            calls: BTreeMap::new(),
+            by_call_id: HashMap::new(),
+            index: HashMap::new(),
+            next_id: 0,
+            stream_units: 0,
+            last_ts: Timestamp(i64::MIN),
+            stats: Counters::new(),
+        }
+    }
+
+    /// Problems and drops, layer `media`.
+    pub fn stats(&self) -> &Counters {
+        &self.stats
+    }
+
+    /// Calls whose media state is held.
+    pub fn calls(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Media of every call still held, in order of first sight, without
+    /// forgetting anything (for tests, debugging and the end-of-run summary).
+    pub fn snapshot(&self) -> Vec<(String, Vec<MediaStream>, [MediaLeg; 2])> {
+        self.calls
+            .values()
+            .map(|st| {
+                let legs = [leg_out(&st.legs[0]), leg_out(&st.legs[1])];
+                let streams = legs.iter().flat_map(|l| l.streams.clone()).collect();
+                (
+                    String::from_utf8_lossy(&st.call_id).into_owned(),
+                    streams,
+                    legs,
+                )
+            })
+            .collect()
+    }
+
+    fn units(&self) -> usize {
+        self.calls.len() + self.index.len() + self.stream_units
+    }
+
+    /// Drop the oldest calls (never `keep`) until one more unit fits.
+    fn make_room(&mut self, keep: u64) -> bool {
+        while self.units() >= self.max_units {
+            let victim = self.calls.keys().copied().find(|&k| k != keep);
+            let Some(victim) = victim else {
+                return false;
+            };
+            let units_before = self.units();
+            self.remove_call(victim);
+            self.stats.add(
+                LAYER,
+                "streams_evicted",
+                (units_before - self.units()) as u64,
+            );
+            self.stats.inc(LAYER, "calls_evicted");
+        }
+        true
+    }
+
+    fn remove_call(&mut self, id: u64) -> Option<CallMedia> {
+        let st = self.calls.remove(&id)?;
+        for ep in &st.endpoints {
+            if self.index.get(ep).is_some_and(|b| b.call == id) {
+                self.index.remove(ep);
+            }
+        }
+        self.stream_units -= st.streams;
+        self.by_call_id.remove(&st.call_id);
+        Some(st)
+    }
+
+    fn note_time(&mut self, ts: Timestamp) {
+        if ts > self.last_ts {
+            self.last_ts = ts;
+        }
+    }
+
+    /// The transport-independent part of [`on_sip`](Self::on_sip).
+    pub fn on_signal(&mut self, s: &Signal<'_>) {
+        self.note_time(s.ts);
+        let initial_invite = s.request_invite == Some(true) && s.to_tag.is_none();
+        // SDP in a final failure response or outside offer/answer methods
+        // (e.g. OPTIONS capabilities) describes no media session.
+        let sdp = s
+            .sdp
+            .filter(|_| s.offer_answer_method && s.status.map_or(true, |c| c < 300));
+        let id = match self.by_call_id.get(s.call_id) {
+            Some(&id) => id,
+            None => {
+                if !initial_invite && sdp.is_none() {
+                    return;
+                }
+                if !self.make_room(u64::MAX) {
+                    self.stats.inc(LAYER, "call_limit");
+                    return;
+                }
+                let id = self.next_id;
+                self.next_id += 1;
+                self.calls.insert(
+                    id,
+                    CallMedia {
+                        call_id: s.call_id.into(),
+                        caller_tag: None,
+                        caller_sig: None,
+                        answered: None,
+                        sdp_seen: false,
+                        endpoints: Vec::new(),
+                        codecs: Vec::new(),
+                        legs: Default::default(),
+                        streams: 0,
+                    },
+                );
+                self.by_call_id.insert(s.call_id.into(), id);
+                id
+            }
+        };
+        let Some(st) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if initial_invite && st.caller_tag.is_none() && st.caller_sig.is_none() {
+            st.caller_tag = s.from_tag.map(Into::into);
+            st.caller_sig = Some(s.src);
+        }
+        if st.caller_tag.is_none() && st.caller_sig.is_none() {
+            // The capture began mid-dialog, so the initial INVITE is missing:
+            // take the first request's sender as the caller. Right for
+            // re-INVITEs from the caller; otherwise only the leg names swap.
+            if s.request_invite.is_some() {
+                st.caller_tag = s.from_tag.map(Into::into);
+                st.caller_sig = Some(s.src);
+            }
+        }
+        if s.status.is_some_and(|c| (200..300).contains(&c))
+            && s.cseq_invite
+            && st.answered.is_none()
+        {
+            st.answered = Some(s.ts);
+        }
+        let Some(body) = sdp else {
+            return;
+        };
+        // Which party wrote this SDP: a request comes from the party its From
+        // tag names; a response from the other one.
+        let from_is_caller = match (&st.caller_tag, s.from_tag) {
+            (Some(ct), Some(ft)) => **ct == *ft,
+            _ => st.caller_sig.is_some_and(|a| {
+                if s.request_invite.is_some() {
+                    a == s.src
+                } else {
+                    a == s.dst
+                }
+            }),
+        };
+        let party = match (s.request_invite.is_some(), from_is_caller) {
+            (true, true) | (false, false) => Party::Caller,
+            _ => Party::Callee,
+        };
+        let descs = match sdp::describe(body) {
+            Ok(d) => d,
+            Err(_) => {
+                self.stats.inc(LAYER, "sdp_malformed");
+                return;
+            }
+        };
+        st.sdp_seen = true;
+        let mut new_bindings: Vec<(SocketAddr, Binding)> = Vec::new();
+        for m in &descs {
+            if !m.sends {
+                st.legs[party.sends()].held = true;
+            }
+            if !m.receives {
+                st.legs[party.receives()].held = true;
+            }
+            for &(pt, c) in &m.codecs {
+                if !st.codecs.iter().any(|(p, _)| *p == pt) && st.codecs.len() < 32 {
+                    st.codecs.push((pt, c));
+                }
+            }
+            let Some(ip) = m.addr else { continue };
+            if m.port == 0 {
+                continue;
+            }
+            new_bindings.push((
+                SocketAddr::new(ip, m.port),
+                Binding {
+                    call: id,
+                    party,
+                    rtcp: false,
+                    rtp: m.rtp,
+                },
+            ));
+            if let Some(rp) = m.rtcp_port.filter(|&p| m.rtp && p != m.port && p != 0) {
+                new_bindings.push((
+                    SocketAddr::new(ip, rp),
+                    Binding {
+                        call: id,
+                        party,
+                        rtcp: true,
+                        rtp: m.rtp,
+                    },
+                ));
+            }
+        }
+        for (addr, b) in new_bindings {
+            if let Some(old) = self.index.get(&addr) {
+                if old.call == id {
+                    // Same call re-announcing: the latest SDP decides the party.
+                    self.index.insert(addr, b);
+                    continue;
+                }
+            }
+            let Some(st) = self.calls.get(&id) else {
+                return;
+            };
+            if st.endpoints.len() >= MAX_ENDPOINTS_PER_CALL && !st.endpoints.contains(&addr) {
+                self.stats.inc(LAYER, "endpoints_per_call_limit");
+                continue;
+            }
+            if !self.index.contains_key(&addr) && !self.make_room(id) {
+                self.stats.inc(LAYER, "stream_limit");
+                continue;
+            }
+            // A newer call announcing the same address takes it over (ports are reused).
+            self.index.insert(addr, b);
+            if let Some(st) = self.calls.get_mut(&id) {
+                if !st.endpoints.contains(&addr) {
+                    st.endpoints.push(addr);
+                }
+            }
+        }
+    }
+
+    /// Every non-SIP UDP datagram. True when it matched a known media address.
+    pub fn on_datagram(&mut self, d: &crate::decode::Datagram<'_>) -> bool {
+        self.note_time(d.ts);
+        let kind = rtp::classify(d.payload);
+        // Addressed to an announced endpoint, else sent from one (symmetric RTP).
+        let (b, dir) = if let Some(b) = self.index.get(&d.dst) {
+            (*b, b.party.receives())
+        } else if let Some(b) = self.index.get(&d.src) {
+            (*b, b.party.sends())
+        } else {
+            let reason = match kind {
+                rtp::Kind::Rtp(_) => "rtp_unknown_stream",
+                rtp::Kind::Rtcp { .. } => "rtcp_unknown_stream",
+                _ => "udp_not_media",
+            };
+            self.stats.inc(LAYER, reason);
+            return false;
+        };
+        if !b.rtp {
+            // The SDP says T.38 (udptl) or other non-RTP media here. A valid
+            // RTP header with an SSRC this leg already carries is still RTP
+            // (endpoints keep sending audio while a fax switch is negotiated);
+            // anything else is not counted as RTP.
+            let continues = match kind {
+                rtp::Kind::Rtp(r) => self.calls.get(&b.call).is_some_and(|st| {
+                    st.legs[dir]
+                        .streams
+                        .iter()
+                        .any(|s| s.ssrc == r.ssrc && s.src == d.src && s.dst == d.dst)
+                }),
+                _ => false,
+            };
+            if !continues {
+                self.stats.inc(LAYER, "non_rtp_media");
+                return true;
+            }
+        }
+        let r = match kind {
+            rtp::Kind::Rtp(r) if !b.rtcp => r,
+            rtp::Kind::Rtp(_) => {
+                self.stats.inc(LAYER, "rtp_on_rtcp_port");
+                return true;
+            }
+            rtp::Kind::Rtcp { .. } => {
+                if let Some(st) = self.calls.get_mut(&b.call) {
+                    st.legs[dir].rtcp_packets += 1;
+                }
+                return true;
+            }
+            rtp::Kind::Stun => {
+                self.stats.inc(LAYER, "stun_on_media_port");
+                return true;
+            }
+            rtp::Kind::Dtls => {
+                self.stats.inc(LAYER, "dtls_on_media_port");
+                return true;
+            }
+            rtp::Kind::Zrtp => {
+                self.stats.inc(LAYER, "zrtp_on_media_port");
+                return true;
+            }
+            rtp::Kind::Malformed(reason) => {
+                self.stats.inc(LAYER, reason);
+                return true;
+            }
+            rtp::Kind::Other => {
+                self.stats.inc(LAYER, "not_rtp_on_media_port");
+                return true;
+            }
+        };
+        let Some(st) = self.calls.get(&b.call) else {
+            return false;
+        };
+        let known_stream = st.legs[dir]
+            .streams
+            .iter()
+            .position(|s| s.ssrc == r.ssrc && s.src == d.src && s.dst == d.dst);
+        let room = known_stream.is_none()
+            && st.legs[dir].streams.len() < MAX_STREAMS_PER_LEG
+            && self.make_room(b.call);
+        let Some(st) = self.calls.get_mut(&b.call) else {
+            return false;
+        };
+        let silent = match st.codec(r.payload_type) {
+            Some(sdp::Codec::Pcmu) => Some(g711::is_silent(g711::Law::Mu, r.payload)),
+            Some(sdp::Codec::Pcma) => Some(g711::is_silent(g711::Law::A, r.payload)),
+            Some(sdp::Codec::Cn) => Some(true),
+            None => None,
+        };
+        let answered = st.answered;
+        let leg = &mut st.legs[dir];
+        leg.packets += 1;
+        leg.bytes += d.payload.len() as u64;
+        leg.first.get_or_insert(d.ts);
+        leg.last = Some(leg.last.map_or(d.ts, |l| l.max(d.ts)));
+        if leg.first_after_answer.is_none() && answered.is_some_and(|a| d.ts >= a) {
+            leg.first_after_answer = Some(d.ts);
+        }
+        leg.pts |= 1u128 << r.payload_type;
+        if let Some(s) = silent {
+            leg.judged += 1;
+            leg.silent += u64::from(s);
+        }
+        match known_stream {
+            Some(i) => {
+                let s = &mut leg.streams[i];
+                s.packets += 1;
+                s.seq.update(r.seq);
+            }
+            None if room => {
+                let mut seq = rtp::SeqTracker::default();
+                seq.update(r.seq);
+                leg.streams.push(Stream {
+                    src: d.src,
+                    dst: d.dst,
+                    ssrc: r.ssrc,
+                    payload_type: r.payload_type,
+                    packets: 1,
+                    seq,
+                });
+                st.streams += 1;
+                self.stream_units += 1;
+            }
+            None => {
+                leg.untracked_streams += 1;
+                self.stats.inc(LAYER, "streams_per_call_limit");
+            }
+        }
+        true
+    }
+
+    /// Fill `outcome.media` and push media anomalies, then forget the call.
+    /// With `media_visible` false (proxy mode) media is reported unknown and
+    /// nothing is judged.
+    pub fn annotate(&mut self, outcome: &mut Outcome, media_visible: bool) {
+        let st = self
+            .by_call_id
+            .get(outcome.sip_call_id.as_bytes())
+            .copied()
+            .and_then(|id| self.remove_call(id));
+        if !media_visible {
+            outcome.media = Some(Media {
+                known: false,
+                unknown_reason: Some(
+                    "proxy mode: media does not pass through trunkwatch".to_string(),
+                ),
+                ..Media::default()
+            });
+            return;
+        }
+        let Some(st) = st.filter(|s| s.sdp_seen) else {
+            outcome.media = Some(Media {
+                known: false,
+                unknown_reason: Some(
+                    "no SDP seen for this call: its media addresses are unknown".to_string(),
+                ),
+                ..Media::default()
+            });
+            return;
+        };
+        let legs = [leg_out(&st.legs[0]), leg_out(&st.legs[1])];
+        // Platform side, as a party.
+        let platform = match outcome.direction {
+            Direction::Outbound => Some(Party::Caller),
+            Direction::Inbound => Some(Party::Callee),
+            Direction::Unknown => None,
+        };
+        let mut media = Media {
+            known: true,
+            unknown_reason: None,
+            platform_to_carrier: platform.map(|p| legs[p.sends()].clone()),
+            carrier_to_platform: platform.map(|p| legs[p.receives()].clone()),
+            caller_to_callee: legs[CALLER_TO_CALLEE].clone(),
+            callee_to_caller: legs[CALLEE_TO_CALLER].clone(),
+        };
+        let answered = outcome
+            .answered_at
+            .as_deref()
+            .and_then(parse_time)
+            .or(st.answered);
+        if let Some(a) = answered {
+            judge(
+                &st,
+                a,
+                outcome,
+                platform,
+                self.last_ts,
+                self.no_media_ms,
+                self.silence_share,
+            );
+        }
+        media.known = true;
+        outcome.media = Some(media);
+    }
+}
+
+fn leg_out(l: &Leg) -> MediaLeg {
+    let mut payload_types = Vec::new();
+    for pt in 0..128u8 {
+        if l.pts & (1u128 << pt) != 0 {
+            payload_types.push(pt);
+        }
+    }
+    MediaLeg {
+        packets: l.packets,
+        bytes: l.bytes,
+        lost: l.streams.iter().map(|s| s.seq.lost()).sum(),
+        silent_share: (l.judged > 0).then(|| round4(l.silent as f64 / l.judged as f64)),
+        first_at: l.first.map(|t| t.to_string()),
+        last_at: l.last.map(|t| t.to_string()),
+        rtcp_packets: l.rtcp_packets,
+        payload_types,
+        on_hold: l.held,
+        streams: l
+            .streams
+            .iter()
+            .map(|s| MediaStream {
+                src: s.src.to_string(),
+                dst: s.dst.to_string(),
+                ssrc: format!("0x{:08X}", s.ssrc),
+                payload_type: s.payload_type,
+                packets: s.packets,
+                lost: s.seq.lost(),
+            })
+            .collect(),
+    }
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// Words for each side, depending on whether the platform side is known.
+fn side_name(platform: Option<Party>, p: Party) -> &'static str {
+    match (platform, p) {
+        (Some(pl), p) if pl == p => "the platform side",
+        (Some(_), _) => "the carrier side",
+        (None, Party::Caller) => "the caller side (caller_to_callee)",
+        (None, Party::Callee) => "the callee side (callee_to_caller)",
+    }
+}
+
+const PLATFORM_CAUSE_NONE: &str = "the Butter platform answered but its voice agent sent no audio: its LLM, speech-to-text or text-to-speech provider failed or was rate-limited";
+const PLATFORM_CAUSE_SILENT: &str = "the Butter platform sends RTP but it carries only silence: the voice agent produced no speech because its LLM, speech-to-text or text-to-speech provider failed or was rate-limited";
+const PLATFORM_ACTION: &str = "check the agent's stt_provider and tts_provider settings (and its LLM), the providers' API keys, status pages and rate limits, then place a test call";
+const CARRIER_CAUSE_NONE: &str = "no RTP arrives from the carrier side: a firewall or NAT drops it, or the platform's SDP advertises an address the carrier cannot reach";
+const CARRIER_ACTION_NONE: &str = "allow the carrier's media addresses and RTP port range through firewalls/NAT toward the platform, and check the c= address in the platform's SDP";
+const CARRIER_CAUSE_SILENT: &str = "the carrier side sends only silence: the called party is muted or said nothing, or the carrier's leg lost its audio";
+const CARRIER_ACTION_SILENT: &str = "if it repeats on one carrier, test that trunk's audio path; a single occurrence is usually a quiet or muted party";
+const UNKNOWN_CAUSE: &str = "if the silent side is the Butter platform, its LLM, speech-to-text or text-to-speech provider failed or was rate-limited; if it is the carrier side, a firewall or NAT blocks its RTP";
+const UNKNOWN_ACTION: &str = "set classify.platform_networks so the platform side is known; check the agent's stt_provider / tts_provider settings and provider rate limits, and firewall/NAT rules for RTP";
+const NO_MEDIA_CAUSE: &str = "no audio flowed in either direction: the platform's LLM, speech-to-text or text-to-speech provider failed before the agent could speak, or RTP is blocked between the SDP addresses";
+const NO_MEDIA_ACTION: &str = "check the agent's stt_provider and tts_provider settings and the providers' rate limits; if they are healthy, check firewall/NAT rules for RTP between the SDP addresses";
+
+fn advice(a: Anomaly, cause: &str, action: &str) -> Anomaly {
+    Anomaly {
+        cause: Some(cause.to_string()),
+        action: Some(action.to_string()),
+        ..a
+    }
+}
+
+/// Raise `no_media`, `one_way_media` and `silent_media` for an answered call.
+fn judge(
+    st: &CallMedia,
+    answered: Timestamp,
+    outcome: &mut Outcome,
+    platform: Option<Party>,
+    last_ts: Timestamp,
+    no_media_ms: u64,
+    silence_share: f64,
+) {
+    // How long after the answer we could have seen media: to the BYE, or
+    // to the end of what was captured.
+    let ended = outcome.ended_at.as_deref().and_then(parse_time);
+    let horizon = ended.map_or(last_ts, |e| e.min(last_ts));
+    let observed_ms = horizon.millis_since(answered);
+    let deadline = answered.plus_millis(no_media_ms as i64);
+    let post = |l: &Leg| -> Option<Timestamp> {
+        l.first_after_answer
+            .or_else(|| l.last.filter(|&t| t >= answered).map(|_| answered))
+    };
+    let flowing: [bool; 2] = [0, 1].map(|d| post(&st.legs[d]).is_some_and(|t| t <= deadline));
+    let held = [st.legs[0].held, st.legs[1].held];
+    if observed_ms >= no_media_ms {
+        let parties = [Party::Caller, Party::Callee];
+        let none_flowing = !flowing[0] && !flowing[1];
+        if none_flowing && !(held[0] && held[1]) {
+            let later = [0, 1]
+                .iter()
+                .filter_map(|&d| post(&st.legs[d]))
+                .min()
+                .map(|t| {
+                    format!(
+                        "; first RTP came {} ms after the answer",
+                        t.millis_since(answered)
+                    )
+                })
+                .unwrap_or_default();
+            outcome.anomalies.push(advice(
+                Anomaly::new("no_media").with_detail(format!(
+                    "answered, but no RTP in either direction within {no_media_ms} ms of the answer{later}"
+                )),
+                NO_MEDIA_CAUSE,
+                NO_MEDIA_ACTION,
+            ));
+        } else {
+            for sender in parties {
+                let d = sender.sends();
+                if flowing[d] || !flowing[1 - d] || held[d] {
+                    continue;
+                }
+                let detail = format!(
+                    "no RTP from {} within {no_media_ms} ms of the answer, while {} sent {} packets",
+                    side_name(platform, sender),
+                    side_name(platform, if sender == Party::Caller { Party::Callee } else { Party::Caller }),
+                    st.legs[1 - d].packets
+                );
+                let (cause, action) = match platform {
+                    Some(p) if p == sender => (PLATFORM_CAUSE_NONE, PLATFORM_ACTION),
+                    Some(_) => (CARRIER_CAUSE_NONE, CARRIER_ACTION_NONE),
+                    None => (UNKNOWN_CAUSE, UNKNOWN_ACTION),
+                };
+                outcome.anomalies.push(advice(
+                    Anomaly::new("one_way_media").with_detail(detail),
+                    cause,
+                    action,
+                ));
+            }
+        }
+    }
+    for sender in [Party::Caller, Party::Callee] {
+        let l = &st.legs[sender.sends()];
+        if l.judged < MIN_SILENCE_PACKETS {
+            continue;
+        }
+        let share = l.silent as f64 / l.judged as f64;
+        if share <= silence_share {
+            continue;
+        }
+        let detail = format!(
+            "{:.1}% of {} G.711/CN packets from {} are silence (threshold {:.1}%, below {} dBov)",
+            share * 100.0,
+            l.judged,
+            side_name(platform, sender),
+            silence_share * 100.0,
+            g711::SILENCE_DBOV
+        );
+        let (cause, action) = match platform {
+            Some(p) if p == sender => (PLATFORM_CAUSE_SILENT, PLATFORM_ACTION),
+            Some(_) => (CARRIER_CAUSE_SILENT, CARRIER_ACTION_SILENT),
+            None => (UNKNOWN_CAUSE, UNKNOWN_ACTION),
+        };
+        outcome.anomalies.push(advice(
+            Anomaly::new("silent_media").with_detail(detail),
+            cause,
+            action,
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests;
