@@ -8,6 +8,7 @@ use std::io::Read;
 use trunkwatch::outcome::{Correlation, Direction, Outcome, Status};
 use trunkwatch::sink::jsonl::JsonlSink;
 use trunkwatch::sink::summary::{Summary, TextOptions};
+use trunkwatch::sink::webhook::WebhookStats;
 use trunkwatch::stats::Counters;
 
 fn summary_of(outcomes: &[Outcome]) -> Summary {
@@ -273,7 +274,8 @@ fn json_keys_are_stable() {
             "post_dial_delay_ms",
             "problems",
             "ring_ms",
-            "talk_ms"
+            "talk_ms",
+            "webhook"
         ]
     );
     // Same keys when there is nothing to report.
@@ -292,6 +294,7 @@ fn json_keys_are_stable() {
         assert!(e["correlation"].get(k).is_some(), "{k}");
     }
     assert!(e["correlation"]["rate"].is_null());
+    assert!(e["webhook"].is_null());
     assert!(e["answer_seizure_ratio"]["ratio"].is_null());
 }
 
@@ -382,4 +385,29 @@ fn directions_are_reported_separately() {
             answered
         );
     }
+}
+
+#[test]
+fn webhook_section_when_configured() {
+    let mut s = summary_of(&realistic_outcomes());
+    assert!(!s.render_text(&Counters::new()).contains("\nWebhook\n"));
+    s.set_webhook(WebhookStats {
+        queued: 70,
+        delivered: 66,
+        retries: 9,
+        rejected: 1,
+        retries_exhausted: 2,
+        dropped: 6,
+        abandoned: 1,
+    });
+    let text = s.render_text(&Counters::new());
+    assert!(
+        text.contains("\nWebhook\n  queued                 70\n  delivered              66\n"),
+        "{text}"
+    );
+    assert!(text.contains("  dropped, queue full     6\n"), "{text}");
+    let j = s.render_json(&Counters::new());
+    assert_eq!(j["webhook"]["delivered"], 66);
+    assert_eq!(j["webhook"]["retries_exhausted"], 2);
+    assert_eq!(j["webhook"]["dropped"], 6);
 }

@@ -7,6 +7,7 @@
 //! always render byte-for-byte the same summary.
 
 use crate::outcome::{Correlation, Direction, Outcome, Status};
+use crate::sink::webhook::WebhookStats;
 use crate::stats::Counters;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -34,6 +35,7 @@ pub struct Summary {
     auth_challenged: u64,
     first_invite: Option<String>,
     last_invite: Option<String>,
+    webhook: Option<WebhookStats>,
 }
 
 /// A row of the by-code table: real codes in order, then calls that ended
@@ -206,6 +208,12 @@ impl Summary {
         {
             self.last_invite = Some(o.invite_at.clone());
         }
+    }
+
+    /// Include the webhook sink's final counts (a "Webhook" section and the
+    /// `webhook` JSON key, which is null when no webhook was configured).
+    pub fn set_webhook(&mut self, stats: WebhookStats) {
+        self.webhook = Some(stats);
     }
 
     /// Calls counted so far.
@@ -459,6 +467,24 @@ impl Summary {
             }
         }
 
+        if let Some(w) = &self.webhook {
+            out += "\n";
+            out += &title("Webhook");
+            let mut t = Table::new(&[Align::Left, Align::Right]);
+            for (k, v) in [
+                ("queued", w.queued),
+                ("delivered", w.delivered),
+                ("retries", w.retries),
+                ("rejected (3xx/4xx)", w.rejected),
+                ("gave up after retries", w.retries_exhausted),
+                ("dropped, queue full", w.dropped),
+                ("abandoned at shutdown", w.abandoned),
+            ] {
+                t.row(vec![k.into(), v.to_string()]);
+            }
+            out += &t.render(2);
+        }
+
         out += "\n";
         // No grand total: layers count different things (packets, messages, bytes).
         out += &title("Problems by layer and reason (counted, never dropped silently)");
@@ -607,6 +633,7 @@ impl Summary {
             "open_at_end": {"total": self.total - self.finals, "by_status": open},
             "anomalies": self.anomalies,
             "problems": {"total": problems.total(), "by_layer": by_layer},
+            "webhook": self.webhook,
         })
     }
 }
