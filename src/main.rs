@@ -136,7 +136,7 @@ struct CaptureArgs {
     filter: Option<String>,
     /// Bytes captured per packet.
     #[arg(long, default_value_t = 262_144)]
-    snaplen: i32,
+    snaplen: u32,
     /// Do not put the interface in promiscuous mode.
     #[arg(long)]
     no_promisc: bool,
@@ -366,30 +366,15 @@ fn finish_run(
     if let Some(st) = &webhook {
         st.add_to(&mut all);
     }
+    if let Some(st) = &webhook {
+        sinks.summary.set_webhook(*st);
+    }
     match common.summary {
         SummaryFormat::Text => {
-            let mut text = sinks.summary.render_text(&all);
-            if let Some(st) = &webhook {
-                text.push_str(&format!(
-                    "\nWebhook\n  delivered {}, retries {}, failed {}, dropped (queue full) {}, abandoned {}\n",
-                    st.delivered,
-                    st.retries,
-                    st.failed(),
-                    st.dropped,
-                    st.abandoned
-                ));
-            }
-            let _ = write!(std::io::stderr(), "{text}");
+            let _ = write!(std::io::stderr(), "{}", sinks.summary.render_text(&all));
         }
         SummaryFormat::Json => {
-            let mut v = sinks.summary.render_json(&all);
-            if let (Some(st), Some(obj)) = (&webhook, v.as_object_mut()) {
-                obj.insert(
-                    "webhook".to_string(),
-                    serde_json::to_value(st).unwrap_or_default(),
-                );
-            }
-            let _ = writeln!(std::io::stderr(), "{v}");
+            let _ = writeln!(std::io::stderr(), "{}", sinks.summary.render_json(&all));
         }
         SummaryFormat::None => {}
     }
@@ -507,7 +492,7 @@ fn capture(a: CaptureArgs) -> Result<(), Failure> {
         .filter
         .clone()
         .unwrap_or_else(|| trunkwatch::capture::live::DEFAULT_FILTER.to_string());
-    let mut live = LiveCapture::open(&a.interface, &filter, a.snaplen, !a.no_promisc)
+    let mut live = LiveCapture::open(&a.interface, Some(&filter), a.snaplen, !a.no_promisc)
         .map_err(|e| Failure::usage(anyhow::Error::new(e)))?;
     let mut pipeline = build_pipeline(&a.common, &cfg)?;
     let stop = shutdown_flag();
@@ -531,7 +516,7 @@ fn capture(a: CaptureArgs) -> Result<(), Failure> {
         }
     }
     let mut extra = trunkwatch::stats::Counters::new();
-    let (kernel, iface) = live.drops();
+    let (kernel, iface) = live.refresh_drops();
     extra.set("capture", "kernel_drops", kernel);
     extra.set("capture", "interface_drops", iface);
     if pipeline.sinks().metrics {

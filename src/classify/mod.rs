@@ -21,9 +21,7 @@ pub mod explain;
 pub use explain::{explain, status_for_code, Advice, Explanation};
 
 use crate::config::{ClassifyConfig, MediaConfig};
-use crate::outcome::{
-    Anomaly, Correlation, Direction, Media, Outcome, Party, Status, SCHEMA_VERSION,
-};
+use crate::outcome::{Anomaly, Correlation, Direction, Outcome, Party, Status, SCHEMA_VERSION};
 use crate::stats::Counters;
 use crate::track::{CallRecord, Progress, ReasonInfo};
 use correlate::{Join, Records, RecordsError};
@@ -240,27 +238,7 @@ impl Classifier {
         );
         let talk_ms = ms(rec.answered_at, rec.bye_at);
 
-        let media = rec.media.as_ref().map(|m| {
-            let (p2c, c2p) = if direction == Direction::Inbound {
-                (m.callee_to_caller.clone(), m.caller_to_callee.clone())
-            } else {
-                (m.caller_to_callee.clone(), m.callee_to_caller.clone())
-            };
-            let platform_known = direction != Direction::Unknown;
-            Media {
-                known: m.known,
-                unknown_reason: None,
-                platform_to_carrier: platform_known.then_some(p2c),
-                carrier_to_platform: platform_known.then_some(c2p),
-                caller_to_callee: m.caller_to_callee.clone(),
-                callee_to_caller: m.callee_to_caller.clone(),
-            }
-        });
-
-        if let (Some(m), Some(talk)) = (&media, talk_ms) {
-            media_anomalies(m, talk, direction, &self.media_cfg, &mut anomalies);
-        }
-
+        // Media fields and media anomalies are added by `media::MediaTracker::annotate`.
         Outcome {
             schema_version: SCHEMA_VERSION,
             butter_call_id,
@@ -293,7 +271,7 @@ impl Classifier {
             ring_ms,
             talk_ms,
             anomalies,
-            media,
+            media: None,
         }
     }
 }
@@ -438,68 +416,4 @@ pub fn verdict(rec: &CallRecord, direction: Direction, ring_timeout_ms: u64) -> 
             "nothing; the outcome is not known".to_string(),
         ),
     )
-}
-
-/// The "connects but silence" failure Butter documents: after a 2xx, no RTP,
-/// RTP one way only, or only silence from the platform. Judged only when
-/// media is visible (`known`) and the call talked at least `no_media_ms`.
-fn media_anomalies(
-    m: &Media,
-    talk_ms: u64,
-    direction: Direction,
-    cfg: &MediaConfig,
-    out: &mut Vec<Anomaly>,
-) {
-    if !m.known || talk_ms < cfg.no_media_ms {
-        return;
-    }
-    const PLATFORM_CAUSE: &str =
-        "the platform produced no audio: the LLM or the TTS/STT provider failed";
-    const PLATFORM_ACTION: &str =
-        "check the agent's stt_provider / tts_provider settings and the providers' rate limits";
-    let known_dir = direction != Direction::Unknown;
-    let (p2c, c2p) = (m.platform_to_carrier.packets, m.carrier_to_platform.packets);
-    let mut a = if p2c == 0 && c2p == 0 {
-        let mut a = Anomaly::new("no_media").with_detail(format!(
-            "answered, {talk_ms} ms of call, no RTP in either direction"
-        ));
-        a.cause = Some(
-            "media never flowed: NAT/firewall, wrong SDP address, or the platform's media failed"
-                .into(),
-        );
-        a.action = Some("check RTP ports in the firewall and the SDP c= addresses; then the agent's stt_provider / tts_provider".into());
-        a
-    } else if p2c == 0 || c2p == 0 {
-        let platform_silent = p2c == 0;
-        let detail = if !known_dir {
-            "RTP flowed in one direction only".to_string()
-        } else if platform_silent {
-            "no RTP from the platform to the carrier".to_string()
-        } else {
-            "no RTP from the carrier to the platform".to_string()
-        };
-        let mut a = Anomaly::new("one_way_media").with_detail(detail);
-        if known_dir && platform_silent {
-            a.cause = Some(PLATFORM_CAUSE.into());
-            a.action = Some(PLATFORM_ACTION.into());
-        } else {
-            a.cause = Some("audio is lost on the way: NAT, firewall or a wrong SDP address".into());
-            a.action = Some(
-                "check RTP ports in the firewall and the SDP c= addresses on both sides".into(),
-            );
-        }
-        a
-    } else if known_dir && m.platform_to_carrier.silent_share >= cfg.silence_share {
-        let mut a = Anomaly::new("silent_media").with_detail(format!(
-            "{:.0}% of the platform's RTP packets are silence",
-            m.platform_to_carrier.silent_share * 100.0
-        ));
-        a.cause = Some(PLATFORM_CAUSE.into());
-        a.action = Some(PLATFORM_ACTION.into());
-        a
-    } else {
-        return;
-    };
-    a.kind.shrink_to_fit();
-    out.push(a);
 }
