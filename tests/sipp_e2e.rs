@@ -534,6 +534,13 @@ fn completed_over_tcp() {
     check(s, COMPLETED);
 }
 
+#[test]
+fn late_ack_200_retransmission_counted_once() {
+    let mut w = COMPLETED;
+    w.retransmissions = 1;
+    check(sc(19, "uas_answer", "uac_late_ack"), w);
+}
+
 /// The slow one (~36 s): RFC 3261 Timer A/B cannot be shortened on the sipp
 /// side without making the traffic unrealistic.
 #[test]
