@@ -223,3 +223,18 @@ fn sipp_calls_over_tcp_on_loopback() {
     assert_eq!(frames_ids(&msgs), tshark("sipp-tcp-lo"));
     assert!(stats.is_empty(), "{stats:?}");
 }
+
+#[test]
+fn hep3_mirrored_sip() {
+    // HEP3 from an agent (heplify-style chunks) on UDP 9060: the SIP inside,
+    // with the agent's addresses, transport and capture time.
+    let (msgs, udp, stats) = decode("hep3");
+    assert_eq!(udp, 0);
+    assert_eq!(frames_ids(&msgs), vec![(1, "hep-1".to_string())]);
+    assert_eq!(
+        (msgs[0].2.as_str(), msgs[0].3.as_str()),
+        ("192.0.2.10:5060", "198.51.100.20:5060")
+    );
+    assert_eq!(msgs[0].1, Transport::Udp);
+    assert!(stats.is_empty(), "{stats:?}");
+}

@@ -2,6 +2,7 @@
 //! UDP, TCP (with stream reassembly and SIP framing), WebSocket, SCTP.
 //! No I/O; all timers run on frame timestamps.
 
+mod hep;
 mod ip;
 mod link;
 mod sctp;
