@@ -19,6 +19,10 @@ use std::net::{IpAddr, SocketAddr};
 
 /// Segments held behind one hole before it is declared a gap.
 const MAX_OOO_SEGMENTS: usize = 256;
+/// Capture time a hole may stay open before it is declared a gap: beyond
+/// TCP's retransmission timeouts (RFC 6298: 1 s initial, backing off), so a
+/// one-way mirror that never shows the peer's ACK still moves on.
+const REORDER_WINDOW_NS: i64 = 3_000_000_000;
 /// TCP directions tracked at once; beyond this new ones are not followed (counted).
 const MAX_FLOWS: usize = 1 << 20;
 /// Longest HTTP Upgrade header block waited for.
@@ -242,6 +246,21 @@ impl Tcp {
         stats: &mut Counters,
         out: &mut dyn FnMut(Event<'_>),
     ) {
+        // Holes open for longer than the reordering window are gaps.
+        for (k, d) in self.flows.iter_mut() {
+            while d
+                .ooo
+                .iter()
+                .any(|h| now.0.saturating_sub(h.ts.0) > REORDER_WINDOW_NS)
+            {
+                let (before, held) = (d.mem(), d.ooo.len());
+                gap(d, *k, &self.lim, stats, out);
+                self.total = self.total + d.mem() - before;
+                if d.ooo.len() == held {
+                    break;
+                }
+            }
+        }
         let idle = self.idle_ns;
         let old: Vec<Key> = self
             .flows
@@ -289,7 +308,11 @@ fn flush(
             Mode::Sip | Mode::Probe | Mode::WsHandshake | Mode::Ws
         )
     {
+        let held = d.ooo.len();
         gap(d, key, lim, stats, out);
+        if d.ooo.len() == held {
+            break;
+        }
     }
 }
 
@@ -397,7 +420,11 @@ fn on_segment(
     let acked_past_hole = d
         .peer_acked
         .is_some_and(|a| a.wrapping_sub(next) as i32 > 0);
-    if acked_past_hole || d.ooo_bytes > lim.max_flow || d.ooo.len() > MAX_OOO_SEGMENTS {
+    let waited = d
+        .ooo
+        .iter()
+        .any(|h| c.ts.0.saturating_sub(h.ts.0) > REORDER_WINDOW_NS);
+    if acked_past_hole || waited || d.ooo_bytes > lim.max_flow || d.ooo.len() > MAX_OOO_SEGMENTS {
         gap(d, s.key, lim, stats, out);
         if d.fin_seq.is_some() && d.fin_seq == d.next_seq {
             close(d, stats);

@@ -219,6 +219,38 @@ fn tcp_total_cap_and_idle_expiry() {
 }
 
 #[test]
+fn tcp_hole_never_acked_becomes_a_gap_after_the_reordering_window() {
+    // One-way mirror: the peer's ACKs are never seen, a segment is lost.
+    let mut dec = Decoder::new(&DecodeConfig::default());
+    let (m1, m2, m3) = (msg("one", 0), msg("two", 0), msg("three", 0));
+    let s3 = 1 + (m1.len() + m2.len()) as u32;
+    let frames = [
+        (0, ipv4(6, 0, 0, &tcp(5000, 5060, 0, 0x02, b""))),
+        (0, ipv4(6, 0, 0, &tcp(5000, 5060, 1, 0x18, &m1))),
+        (1, ipv4(6, 0, 0, &tcp(5000, 5060, s3, 0x18, &m3))),
+        (5, ipv4(17, 0, 0, &udp(1, 2, b"later"))),
+    ];
+    let mut seen = Vec::new();
+    for (i, (t, p)) in frames.iter().enumerate() {
+        let f = Frame {
+            number: i as u64 + 1,
+            ts: Timestamp::from_secs_nanos(1_700_000_000 + t, 0),
+            linktype: 101,
+            data: p,
+            orig_len: 0,
+        };
+        dec.decode(&f, &mut |e| {
+            if let Event::Sip(s) = e {
+                seen.push((f.number, s.frame, s.payload.len()));
+            }
+        });
+    }
+    // m3 is handed on while frame 4 is decoded, with its own frame number.
+    assert_eq!(seen, vec![(2, 2, m1.len()), (4, 3, m3.len())]);
+    assert_eq!(dec.stats().get("tcp", "gap"), 1);
+}
+
+#[test]
 fn tcp_mid_stream_waits_for_a_start_line() {
     let mut dec = Decoder::new(&DecodeConfig::default());
     let m = msg("mid", 100);
