@@ -76,6 +76,8 @@ struct Dir {
     ws: WsState,
     /// One of the ports is a configured TLS port.
     tls_port: bool,
+    /// The WebSocket handshake named the `sip` subprotocol (RFC 7118 §4.1).
+    ws_sip: bool,
 }
 
 impl Dir {
@@ -92,6 +94,7 @@ impl Dir {
             last: ts,
             ws: WsState::default(),
             tls_port,
+            ws_sip: false,
         }
     }
 
@@ -342,6 +345,7 @@ fn on_segment(
         d.mode = Mode::Probe;
         d.synced = true;
         d.fin_seq = None;
+        d.peer_acked = None;
         d.next_seq = Some(s.seq.wrapping_add(1));
         return;
     }
@@ -541,6 +545,18 @@ fn classify(b: &[u8], tls_port: bool) -> Class {
     Class::Other
 }
 
+/// Whether an HTTP header block has `Sec-WebSocket-Protocol` listing `sip`.
+fn names_sip_subprotocol(headers: &[u8]) -> bool {
+    const NAME: &[u8] = b"sec-websocket-protocol:";
+    headers.split(|&b| b == b'\n').any(|line| {
+        line.len() > NAME.len()
+            && line[..NAME.len()].eq_ignore_ascii_case(NAME)
+            && line[NAME.len()..]
+                .split(|&b| b == b',')
+                .any(|v| v.trim_ascii().eq_ignore_ascii_case(b"sip"))
+    })
+}
+
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle))
@@ -579,6 +595,7 @@ fn process(
             Mode::Sip => return sip_frames(d, key, lim, frame, ts, stats, out),
             Mode::WsHandshake => match memchr::memmem::find(&d.buf, b"\r\n\r\n") {
                 Some(end) => {
+                    d.ws_sip = names_sip_subprotocol(&d.buf[..end]);
                     d.buf.drain(..end + 4);
                     d.mode = Mode::Ws;
                 }
@@ -592,6 +609,7 @@ fn process(
                 }
             },
             Mode::Ws => {
+                let ws_sip = d.ws_sip;
                 let mut emit = |m: &[u8]| {
                     if sipstart::looks_like_sip(m) {
                         out(Event::Sip(SipPacket {
@@ -602,7 +620,8 @@ fn process(
                             transport: Transport::Ws,
                             payload: m,
                         }));
-                    } else {
+                    } else if ws_sip {
+                        // Only a connection negotiated for SIP is expected to carry it.
                         stats.inc("ws", "message_not_sip");
                     }
                 };
@@ -792,5 +811,69 @@ impl Decoder {
             &mut self.stats,
             out,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_stream_starts() {
+        assert_eq!(classify(b"INVITE sip:a@b SIP/2.0\r\n", true), Class::Sip);
+        assert_eq!(classify(b"\x16\x03\x01\x02\x00", false), Class::Tls);
+        assert_eq!(classify(b"\x17\x03\x03", false), Class::Tls);
+        assert_eq!(classify(b"binary", true), Class::Tls);
+        assert_eq!(
+            classify(b"GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", false),
+            Class::Ws
+        );
+        assert_eq!(
+            classify(
+                b"HTTP/1.1 101 Switching\r\nUpgrade: WebSocket\r\n\r\n",
+                false
+            ),
+            Class::Ws
+        );
+        assert_eq!(
+            classify(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", false),
+            Class::Other
+        );
+        assert_eq!(classify(b"GET / HTTP/1.1\r\nHost:", false), Class::NeedMore);
+        assert_eq!(classify(b"SSH-2.0-OpenSSH_9.2\r\n", false), Class::Other);
+    }
+
+    #[test]
+    fn sip_subprotocol() {
+        assert!(names_sip_subprotocol(
+            b"GET / HTTP/1.1\r\nSec-WebSocket-Protocol: sip\r"
+        ));
+        assert!(names_sip_subprotocol(
+            b"HTTP/1.1 101 OK\r\nsec-websocket-protocol: chat, SIP\r"
+        ));
+        assert!(!names_sip_subprotocol(
+            b"GET / HTTP/1.1\r\nSec-WebSocket-Protocol: sipx\r"
+        ));
+        assert!(!names_sip_subprotocol(
+            b"GET / HTTP/1.1\r\nUpgrade: websocket\r"
+        ));
+    }
+
+    #[test]
+    fn framer_fallback_and_keepalives() {
+        assert!(matches!(frame_sip(b"\r\n\r\n"), Ok(Framed::Complete(4))));
+        assert!(matches!(
+            frame_sip(b"X a SIP/2.0\r\nl: 3\r\n\r\nabcX"),
+            Ok(Framed::Complete(24))
+        ));
+        assert!(matches!(
+            frame_sip(b"X a SIP/2.0\r\nContent-Length: 9\r\n\r\nabc"),
+            Ok(Framed::Partial)
+        ));
+        assert!(frame_sip(b"X a SIP/2.0\r\nContent-Length: x\r\n\r\n").is_err());
+        assert_eq!(find_start(b"junk\r\nbody\r\nBYE sip:a SIP/2.0\r\n"), Ok(12));
+        assert_eq!(find_start(b"junk\r\nBYE sip:a SI"), Err(6));
+        assert_eq!(find_start(b"junk\r\nmore"), Err(6)); // may still become a start line
+        assert_eq!(find_start(b"junk\r\n\x00\x01"), Err(8));
     }
 }
