@@ -238,3 +238,26 @@ fn hep3_mirrored_sip() {
     assert_eq!(msgs[0].1, Transport::Udp);
     assert!(stats.is_empty(), "{stats:?}");
 }
+
+#[test]
+fn kernel_fragmented_and_segmented_sipp_calls() {
+    // sipp over 127.0.0.1 / ::1 with MTU 1500 (make.sh): the kernel fragments
+    // the INVITE (UDP; fragments then reordered with editcap/mergecap) or
+    // segments it at the MSS (TCP).
+    for (name, transport, invite_frame) in [
+        ("sipp-udp-frag-v4", Transport::Udp, 3),
+        ("sipp-udp-frag-v6", Transport::Udp, 3),
+        ("sipp-tcp-mss", Transport::Tcp, 8),
+    ] {
+        let (msgs, _, stats) = decode(name);
+        assert_eq!(msgs.len(), 6, "{name}: INVITE 180 200 ACK BYE 200");
+        assert!(msgs.iter().all(|m| m.1 == transport), "{name}");
+        assert_eq!(msgs.iter().map(|m| m.0).min(), Some(invite_frame), "{name}");
+        assert!(
+            msgs.iter().any(|m| m.0 == invite_frame && m.5 > 3500),
+            "{name}: whole INVITE"
+        );
+        assert_eq!(frames_ids(&msgs), tshark(name), "{name}");
+        assert!(stats.is_empty(), "{name}: {stats:?}");
+    }
+}
