@@ -20,17 +20,6 @@ pub enum Status {
     Partial,
 }
 
-/// Start line and header block of one message (`buf[0]` is the start line).
-pub(crate) struct Head<'a> {
-    pub(crate) start: StartLine<'a>,
-    pub(crate) headers_start: u32,
-    pub(crate) headers_end: u32,
-    pub(crate) body_start: u32,
-    pub(crate) idx: Index,
-    /// Content-Length as found: `Ok(None)` when absent.
-    pub(crate) content_length: Result<Option<u32>, Error>,
-}
-
 /// Number of leading CR/LF bytes (RFC 3261 7.5: ignored before a start line;
 /// RFC 5626 3.5.1: CRLF keep-alives).
 #[inline]
@@ -53,9 +42,9 @@ pub fn parse(buf: &[u8]) -> Result<Message<'_>, Error> {
         return Err(Error::new(ErrorKind::TooLarge, 0));
     }
     let msg = &buf[skip..];
-    let head = parse_head(msg, true).map_err(|e| e.shift(skip))?;
-    let body_start = head.body_start as usize;
-    let end = match head.content_length {
+    let mut m = parse_head(msg, true).map_err(|e| e.shift(skip))?;
+    let body_start = m.body_start as usize;
+    let end = match m.content_length {
         Ok(Some(n)) => {
             let end = body_start + n as usize;
             if end > msg.len() {
@@ -69,7 +58,9 @@ pub fn parse(buf: &[u8]) -> Result<Message<'_>, Error> {
         Err(e) if e.kind == ErrorKind::ConflictingContentLength => msg.len(),
         Err(e) => return Err(e.shift(skip)),
     };
-    Ok(Message::from_head(&msg[..end], skip as u32, head))
+    m.buf = &msg[..end];
+    m.base = skip as u32;
+    Ok(m)
 }
 
 /// Frame one message at the start of a stream buffer (TCP, TLS).
@@ -103,7 +94,7 @@ pub fn parse_stream(buf: &[u8]) -> Result<Status, Error> {
 /// into `Partial`). In a `datagram` the end of the buffer is authoritative:
 /// a datagram that ends right after a complete header line is a message
 /// without body even though the blank line is missing.
-pub(crate) fn parse_head(buf: &[u8], datagram: bool) -> Result<Head<'_>, Error> {
+pub(crate) fn parse_head(buf: &[u8], datagram: bool) -> Result<Message<'_>, Error> {
     if buf.len() > u32::MAX as usize {
         return Err(Error::new(ErrorKind::TooLarge, 0));
     }
@@ -135,7 +126,9 @@ pub(crate) fn parse_head(buf: &[u8], datagram: bool) -> Result<Head<'_>, Error> 
         pos = line.next;
     };
     let content_length = content_length(buf, &idx, headers_start, headers_end);
-    Ok(Head {
+    Ok(Message {
+        buf,
+        base: 0,
         start,
         headers_start: headers_start as u32,
         headers_end: headers_end as u32,
@@ -153,7 +146,7 @@ pub(crate) struct Line {
 }
 
 /// Scan the header line starting at `pos` (not a blank line).
-#[inline]
+#[inline(always)]
 pub(crate) fn header_line(buf: &[u8], pos: usize, datagram: bool) -> Result<Line, Error> {
     let len = buf.len();
     let mut i = pos;
@@ -179,10 +172,9 @@ pub(crate) fn header_line(buf: &[u8], pos: usize, datagram: bool) -> Result<Line
     let mut vs = i + 1;
     let mut j = vs;
     let (line_end, next) = loop {
-        let Some(lf) = memchr(b'\n', &buf[j..]) else {
+        let Some(lf) = find_lf(buf, j) else {
             return Err(Error::new(ErrorKind::Truncated, len));
         };
-        let lf = j + lf;
         match buf.get(lf + 1) {
             None if datagram => break (lf, lf + 1),
             // The next line may be a continuation: cannot tell yet.
@@ -203,6 +195,30 @@ pub(crate) fn header_line(buf: &[u8], pos: usize, datagram: bool) -> Result<Line
         value: (vs, ve),
         next,
     })
+}
+
+/// Index of the first `\n` at or after `from`. Header lines are short, so
+/// an inlined word-at-a-time scan of the first 64 bytes beats a call into
+/// `memchr`; longer lines fall through to it.
+#[inline(always)]
+fn find_lf(buf: &[u8], from: usize) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const LF: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let mut i = from;
+    let stop = buf.len().min(from + 64);
+    while i + 8 <= stop {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&buf[i..i + 8]);
+        let x = u64::from_le_bytes(w) ^ LF;
+        // Lowest set bit marks the first zero byte (exact for the first).
+        let t = x.wrapping_sub(LO) & !x & HI;
+        if t != 0 {
+            return Some(i + (t.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    memchr(b'\n', &buf[i..]).map(|p| i + p)
 }
 
 /// Content-Length from the index; on several lines every value must agree.
