@@ -24,7 +24,7 @@ const MAX_OOO_SEGMENTS: usize = 256;
 /// one-way mirror that never shows the peer's ACK still moves on.
 const REORDER_WINDOW_NS: i64 = 3_000_000_000;
 /// TCP directions tracked at once; beyond this new ones are not followed (counted).
-const MAX_FLOWS: usize = 1 << 20;
+const MAX_FLOWS: usize = 1 << 18;
 /// Longest HTTP Upgrade header block waited for.
 const MAX_HTTP_HEADER: usize = 16 << 10;
 
@@ -169,10 +169,12 @@ impl Tcp {
     ) {
         let key = Key { src, dst };
         let rkey = Key { src: dst, dst: src };
-        if flags & ACK != 0 {
-            if let Some(r) = self.flows.get_mut(&rkey) {
+        let mut rev_tls = false;
+        if let Some(r) = self.flows.get_mut(&rkey) {
+            if flags & ACK != 0 {
                 r.peer_acked = Some(ack);
             }
+            rev_tls = r.mode == Mode::Tls;
         }
         if flags & RST != 0 {
             for k in [key, rkey] {
@@ -183,15 +185,12 @@ impl Tcp {
             }
             return;
         }
-        if !self.flows.contains_key(&key) {
-            if payload.is_empty() && flags & SYN == 0 {
-                return; // a bare ACK/FIN of a stream we never followed
-            }
-            if self.flows.len() >= MAX_FLOWS {
-                return stats.inc("tcp", "flow_table_full");
-            }
+        if payload.is_empty() && flags & SYN == 0 && !self.flows.contains_key(&key) {
+            return; // a bare ACK/FIN of a stream we never followed
         }
-        let rev_tls = self.flows.get(&rkey).is_some_and(|r| r.mode == Mode::Tls);
+        if self.flows.len() >= MAX_FLOWS && !self.flows.contains_key(&key) {
+            return stats.inc("tcp", "flow_table_full");
+        }
         let tls_port =
             self.lim.tls_ports.contains(&src.port()) || self.lim.tls_ports.contains(&dst.port());
         let d = self
