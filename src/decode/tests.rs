@@ -392,6 +392,47 @@ mod fuzz {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// However a stream of SIP messages is cut into segments, reordered
+        /// locally and partly retransmitted, the same messages come out.
+        #[test]
+        fn tcp_segmentation_and_reordering_preserve_messages(
+            bodies in prop::collection::vec(0usize..3000, 1..8),
+            cuts in prop::collection::vec(1usize..1500, 1..64),
+            swaps in prop::collection::vec(any::<prop::sample::Index>(), 0..8),
+            dups in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+        ) {
+            let msgs: Vec<Vec<u8>> = bodies.iter().enumerate().map(|(i, &n)| msg(&format!("p{i}"), n)).collect();
+            let stream: Vec<u8> = msgs.concat();
+            let mut segs = Vec::new();
+            let (mut off, mut i) = (0, 0);
+            while off < stream.len() {
+                let n = cuts[i % cuts.len()].min(stream.len() - off);
+                segs.push((1 + off as u32, stream[off..off + n].to_vec()));
+                off += n;
+                i += 1;
+            }
+            for sw in &swaps {
+                let a = sw.index(segs.len());
+                let b = (a + 1).min(segs.len() - 1);
+                segs.swap(a, b);
+            }
+            for d in &dups {
+                let a = d.index(segs.len());
+                let again = segs[a].clone();
+                segs.insert((a + 2).min(segs.len()), again);
+            }
+            let mut packets = vec![(0, ipv4(6, 0, 0, &tcp(5000, 5060, 0, 0x02, b"")))];
+            packets.extend(segs.iter().map(|(seq, p)| (0, ipv4(6, 0, 0, &tcp(5000, 5060, *seq, 0x18, p)))));
+            let mut dec = Decoder::new(&DecodeConfig::default());
+            let got: Vec<Vec<u8>> = run(&mut dec, &packets).into_iter().map(|g| g.2).collect();
+            prop_assert!(got == msgs, "{} messages out of {}; {:?}", got.len(), msgs.len(), dec.stats());
+            prop_assert_eq!(dec.stats().get("tcp", "gap"), 0);
+        }
+    }
+
+    proptest! {
         #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
         /// Random bytes on every link type never panic.
