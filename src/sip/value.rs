@@ -4,7 +4,7 @@
 
 use super::error::{Error, ErrorKind};
 use super::header::{is_lws, is_token, trim};
-use super::parse::parse_decimal;
+use super::parse::{find_byte, parse_decimal};
 
 /// Byte offset of `sub` inside `base` (both borrowed from the same buffer).
 #[inline]
@@ -98,6 +98,20 @@ const fn pvalue_table() -> [bool; 256] {
 }
 
 static PVALUE: [bool; 256] = pvalue_table();
+
+/// hostname / IPv4 characters (plus `_`, seen in the wild).
+const fn host_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+        c += 1;
+    }
+    t
+}
+
+static HOST: [bool; 256] = host_table();
 
 #[inline(always)]
 fn skip_lws(s: &[u8], mut i: usize) -> usize {
@@ -314,9 +328,7 @@ fn host<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
         }
         c.i += 1;
     } else {
-        while c.i < c.s.len()
-            && (c.s[c.i].is_ascii_alphanumeric() || matches!(c.s[c.i], b'-' | b'.' | b'_'))
-        {
+        while c.i < c.s.len() && HOST[c.s[c.i] as usize] {
             c.i += 1;
         }
     }
@@ -348,13 +360,15 @@ pub struct NameAddr<'a> {
     pub uri: &'a [u8],
     /// Header parameters, from the first `;` after the URI (empty if none).
     pub params: &'a [u8],
+    /// `tag`, found while the parameters were checked.
+    tag: Option<&'a [u8]>,
 }
 
 impl<'a> NameAddr<'a> {
     /// The `tag` parameter (RFC 3261 19.3).
     #[inline]
     pub fn tag(&self) -> Option<&'a [u8]> {
-        find_param(self.params, b"tag")
+        self.tag
     }
 
     /// Any header parameter by name (case-insensitive); bare -> `Some(b"")`.
@@ -447,6 +461,7 @@ pub(crate) fn parse_name_addr(s: &[u8]) -> Result<(NameAddr<'_>, usize), Error> 
                     display: None,
                     uri: &s[start..start + 1],
                     params: b"",
+                    tag: None,
                 },
                 end,
             ));
@@ -478,7 +493,7 @@ pub(crate) fn parse_name_addr(s: &[u8]) -> Result<(NameAddr<'_>, usize), Error> 
     }
     let (uri, mut i) = match lt {
         Some(lt) => {
-            let Some(gt) = memchr::memchr(b'>', &s[lt + 1..]) else {
+            let Some(gt) = find_byte(s, lt + 1, b'>').map(|p| p - lt - 1) else {
                 return Err(Error::new(K, lt));
             };
             let uri = &s[lt + 1..lt + 1 + gt];
@@ -507,9 +522,14 @@ pub(crate) fn parse_name_addr(s: &[u8]) -> Result<(NameAddr<'_>, usize), Error> 
     }
     i = skip_lws(s, i);
     let params_at = i;
+    let mut tag = None;
     let end = match s.get(i) {
         None | Some(b',') => i,
-        Some(b';') => walk_params(s, i, |_, _| {})?,
+        Some(b';') => walk_params(s, i, |n, v| {
+            if tag.is_none() && n.len() == 3 && n.eq_ignore_ascii_case(b"tag") {
+                tag = Some(v.unwrap_or(b""));
+            }
+        })?,
         Some(_) => return Err(Error::new(K, i)),
     };
     Ok((
@@ -517,6 +537,7 @@ pub(crate) fn parse_name_addr(s: &[u8]) -> Result<(NameAddr<'_>, usize), Error> 
             display,
             uri,
             params: trim(&s[params_at..end]),
+            tag,
         },
         end,
     ))
