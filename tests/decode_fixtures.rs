@@ -223,3 +223,41 @@ fn sipp_calls_over_tcp_on_loopback() {
     assert_eq!(frames_ids(&msgs), tshark("sipp-tcp-lo"));
     assert!(stats.is_empty(), "{stats:?}");
 }
+
+#[test]
+fn hep3_mirrored_sip() {
+    // HEP3 from an agent (heplify-style chunks) on UDP 9060: the SIP inside,
+    // with the agent's addresses, transport and capture time.
+    let (msgs, udp, stats) = decode("hep3");
+    assert_eq!(udp, 0);
+    assert_eq!(frames_ids(&msgs), vec![(1, "hep-1".to_string())]);
+    assert_eq!(
+        (msgs[0].2.as_str(), msgs[0].3.as_str()),
+        ("192.0.2.10:5060", "198.51.100.20:5060")
+    );
+    assert_eq!(msgs[0].1, Transport::Udp);
+    assert!(stats.is_empty(), "{stats:?}");
+}
+
+#[test]
+fn kernel_fragmented_and_segmented_sipp_calls() {
+    // sipp over 127.0.0.1 / ::1 with MTU 1500 (make.sh): the kernel fragments
+    // the INVITE (UDP; fragments then reordered with editcap/mergecap) or
+    // segments it at the MSS (TCP).
+    for (name, transport, invite_frame) in [
+        ("sipp-udp-frag-v4", Transport::Udp, 3),
+        ("sipp-udp-frag-v6", Transport::Udp, 3),
+        ("sipp-tcp-mss", Transport::Tcp, 8),
+    ] {
+        let (msgs, _, stats) = decode(name);
+        assert_eq!(msgs.len(), 6, "{name}: INVITE 180 200 ACK BYE 200");
+        assert!(msgs.iter().all(|m| m.1 == transport), "{name}");
+        assert_eq!(msgs.iter().map(|m| m.0).min(), Some(invite_frame), "{name}");
+        assert!(
+            msgs.iter().any(|m| m.0 == invite_frame && m.5 > 3500),
+            "{name}: whole INVITE"
+        );
+        assert_eq!(frames_ids(&msgs), tshark(name), "{name}");
+        assert!(stats.is_empty(), "{name}: {stats:?}");
+    }
+}

@@ -20,7 +20,7 @@ pub mod explain;
 
 pub use explain::{explain, status_for_code, Advice, Explanation};
 
-use crate::config::{ClassifyConfig, MediaConfig};
+use crate::config::ClassifyConfig;
 use crate::outcome::{Anomaly, Correlation, Direction, Outcome, Party, Status, SCHEMA_VERSION};
 use crate::stats::Counters;
 use crate::track::{CallRecord, Progress, ReasonInfo};
@@ -47,7 +47,6 @@ impl ClassifyError {
 #[derive(Debug)]
 pub struct Classifier {
     cfg: ClassifyConfig,
-    media_cfg: MediaConfig,
     records: Option<Records>,
     stats: Counters,
 }
@@ -61,7 +60,6 @@ impl Classifier {
         };
         Ok(Classifier {
             cfg: cfg.clone(),
-            media_cfg: MediaConfig::default(),
             records,
             stats: Counters::new(),
         })
@@ -71,17 +69,9 @@ impl Classifier {
     pub fn with_records(cfg: &ClassifyConfig, records: Records) -> Self {
         Classifier {
             cfg: cfg.clone(),
-            media_cfg: MediaConfig::default(),
             records: Some(records),
             stats: Counters::new(),
         }
-    }
-
-    /// Media thresholds for the `no_media` / `one_way_media` /
-    /// `silent_media` anomalies (defaults otherwise).
-    pub fn with_media_config(mut self, media: &MediaConfig) -> Self {
-        self.media_cfg = media.clone();
-        self
     }
 
     /// Layer "classify": correlation results (`correlated_header`,

@@ -2,6 +2,7 @@
 //! UDP, TCP (with stream reassembly and SIP framing), WebSocket, SCTP.
 //! No I/O; all timers run on frame timestamps.
 
+mod hep;
 mod ip;
 mod link;
 mod sctp;
@@ -115,6 +116,8 @@ pub struct Decoder {
     sctp: sctp::Sctp,
     unknown_linktypes: Vec<u32>,
     last_sweep: Option<Timestamp>,
+    /// SCTP user messages expire like IP fragments.
+    fragment_timeout_ns: i64,
 }
 
 impl Decoder {
@@ -126,6 +129,7 @@ impl Decoder {
             sctp: sctp::Sctp::default(),
             unknown_linktypes: Vec::new(),
             last_sweep: None,
+            fragment_timeout_ns: (cfg.fragment_timeout_ms as i64).saturating_mul(1_000_000),
         }
     }
 
@@ -168,6 +172,8 @@ impl Decoder {
                 self.last_sweep = Some(now);
                 self.defrag.expire(now, &mut self.stats);
                 self.tcp.expire(now, &mut self.stats, out);
+                self.sctp
+                    .expire(now, self.fragment_timeout_ns, &mut self.stats);
             }
         }
     }

@@ -219,6 +219,38 @@ fn tcp_total_cap_and_idle_expiry() {
 }
 
 #[test]
+fn tcp_hole_never_acked_becomes_a_gap_after_the_reordering_window() {
+    // One-way mirror: the peer's ACKs are never seen, a segment is lost.
+    let mut dec = Decoder::new(&DecodeConfig::default());
+    let (m1, m2, m3) = (msg("one", 0), msg("two", 0), msg("three", 0));
+    let s3 = 1 + (m1.len() + m2.len()) as u32;
+    let frames = [
+        (0, ipv4(6, 0, 0, &tcp(5000, 5060, 0, 0x02, b""))),
+        (0, ipv4(6, 0, 0, &tcp(5000, 5060, 1, 0x18, &m1))),
+        (1, ipv4(6, 0, 0, &tcp(5000, 5060, s3, 0x18, &m3))),
+        (5, ipv4(17, 0, 0, &udp(1, 2, b"later"))),
+    ];
+    let mut seen = Vec::new();
+    for (i, (t, p)) in frames.iter().enumerate() {
+        let f = Frame {
+            number: i as u64 + 1,
+            ts: Timestamp::from_secs_nanos(1_700_000_000 + t, 0),
+            linktype: 101,
+            data: p,
+            orig_len: 0,
+        };
+        dec.decode(&f, &mut |e| {
+            if let Event::Sip(s) = e {
+                seen.push((f.number, s.frame, s.payload.len()));
+            }
+        });
+    }
+    // m3 is handed on while frame 4 is decoded, with its own frame number.
+    assert_eq!(seen, vec![(2, 2, m1.len()), (4, 3, m3.len())]);
+    assert_eq!(dec.stats().get("tcp", "gap"), 1);
+}
+
+#[test]
 fn tcp_mid_stream_waits_for_a_start_line() {
     let mut dec = Decoder::new(&DecodeConfig::default());
     let m = msg("mid", 100);
@@ -357,6 +389,47 @@ mod fuzz {
                 ),
             ),
         ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// However a stream of SIP messages is cut into segments, reordered
+        /// locally and partly retransmitted, the same messages come out.
+        #[test]
+        fn tcp_segmentation_and_reordering_preserve_messages(
+            bodies in prop::collection::vec(0usize..3000, 1..8),
+            cuts in prop::collection::vec(1usize..1500, 1..64),
+            swaps in prop::collection::vec(any::<prop::sample::Index>(), 0..8),
+            dups in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+        ) {
+            let msgs: Vec<Vec<u8>> = bodies.iter().enumerate().map(|(i, &n)| msg(&format!("p{i}"), n)).collect();
+            let stream: Vec<u8> = msgs.concat();
+            let mut segs = Vec::new();
+            let (mut off, mut i) = (0, 0);
+            while off < stream.len() {
+                let n = cuts[i % cuts.len()].min(stream.len() - off);
+                segs.push((1 + off as u32, stream[off..off + n].to_vec()));
+                off += n;
+                i += 1;
+            }
+            for sw in &swaps {
+                let a = sw.index(segs.len());
+                let b = (a + 1).min(segs.len() - 1);
+                segs.swap(a, b);
+            }
+            for d in &dups {
+                let a = d.index(segs.len());
+                let again = segs[a].clone();
+                segs.insert((a + 2).min(segs.len()), again);
+            }
+            let mut packets = vec![(0, ipv4(6, 0, 0, &tcp(5000, 5060, 0, 0x02, b"")))];
+            packets.extend(segs.iter().map(|(seq, p)| (0, ipv4(6, 0, 0, &tcp(5000, 5060, *seq, 0x18, p)))));
+            let mut dec = Decoder::new(&DecodeConfig::default());
+            let got: Vec<Vec<u8>> = run(&mut dec, &packets).into_iter().map(|g| g.2).collect();
+            prop_assert!(got == msgs, "{} messages out of {}; {:?}", got.len(), msgs.len(), dec.stats());
+            prop_assert_eq!(dec.stats().get("tcp", "gap"), 0);
+        }
     }
 
     proptest! {

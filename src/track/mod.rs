@@ -31,13 +31,12 @@
 //!   retransmissions are recognised, then leave. At most `max_open_calls`
 //!   open calls; beyond that the oldest is evicted and emitted as open.
 
-pub mod media;
 pub mod record;
 
-pub use record::{CallMedia, CallRecord, Progress, ReasonInfo};
+pub use record::{CallRecord, Progress, ReasonInfo};
 
 use crate::config::TrackConfig;
-use crate::decode::{Datagram, SipPacket, Transport};
+use crate::decode::{SipPacket, Transport};
 use crate::outcome::{Anomaly, Party};
 use crate::sip::{self, Message, Method, StartLine};
 use crate::stats::Counters;
@@ -171,7 +170,6 @@ struct Call {
     headers: Vec<(Box<str>, Box<str>)>,
     anomalies: Vec<Anomaly>,
     seen: Vec<Seen>,
-    media: Option<Box<media::CallMediaState>>,
 }
 
 impl Call {
@@ -203,10 +201,6 @@ impl Call {
                 .map(|a| a.kind.capacity() + a.detail.as_ref().map_or(0, |d| d.capacity()))
                 .sum::<usize>()
             + self.seen.capacity() * std::mem::size_of::<Seen>()
-            + self
-                .media
-                .as_ref()
-                .map_or(0, |_| std::mem::size_of::<media::CallMediaState>())
     }
 
     fn anomaly(&mut self, kind: &str, detail: impl Into<String>) {
@@ -216,7 +210,7 @@ impl Call {
         self.anomalies.push(Anomaly::new(kind).with_detail(detail));
     }
 
-    fn record(&self, is_final: bool, rtp_seen: bool) -> CallRecord {
+    fn record(&self, is_final: bool) -> CallRecord {
         let s = |b: &Option<Box<str>>| b.as_ref().map(|s| s.to_string());
         let r = |b: &Option<Box<ReasonInfo>>| b.as_ref().map(|r| (**r).clone());
         CallRecord {
@@ -249,11 +243,6 @@ impl Call {
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect(),
             anomalies: self.anomalies.clone(),
-            media: self.media.as_ref().map(|m| {
-                let mut r = m.to_record();
-                r.known &= rtp_seen;
-                r
-            }),
         }
     }
 }
@@ -292,7 +281,6 @@ pub struct Tracker {
     /// Open calls in arrival order (eviction picks the first).
     open_seqs: BTreeSet<u64>,
     timers: BinaryHeap<Reverse<(Timestamp, u64)>>,
-    media: media::MediaIndex,
     next_seq: u64,
     open: usize,
     stats: Counters,
@@ -307,7 +295,6 @@ impl Tracker {
             by_seq: BTreeMap::new(),
             open_seqs: BTreeSet::new(),
             timers: BinaryHeap::new(),
-            media: media::MediaIndex::default(),
             next_seq: 0,
             open: 0,
             stats: Counters::new(),
@@ -507,33 +494,6 @@ impl Tracker {
                 &mut self.stats,
             ),
         };
-        // Media endpoints from SDP.
-        if !msg.body().is_empty() {
-            // A request's body is its sender's; a response's is the other side's.
-            let from_caller = if call.caller_tag != 0 {
-                from_tag == call.caller_tag
-            } else {
-                pkt.src == call.src || pkt.dst == call.dst
-            };
-            let is_caller_side = match start {
-                StartLine::Request { .. } => from_caller,
-                StartLine::Response { .. } => !from_caller,
-            };
-            if let Some(ep) = media::sdp_endpoint(msg) {
-                let side = if is_caller_side {
-                    media::Side::Caller
-                } else {
-                    media::Side::Callee
-                };
-                let m = call.media.get_or_insert_with(Default::default);
-                if let Some(old) = m.set_endpoint(side, ep) {
-                    if let Some(old) = old {
-                        self.media.remove(&old, seq);
-                    }
-                    self.media.insert(ep, seq, side);
-                }
-            }
-        }
         let call = self.calls.get_mut(call_id).expect("checked above");
         match ended {
             Next::Stay => {}
@@ -543,7 +503,7 @@ impl Tracker {
             }
             Next::Disarm => call.deadline = None,
             Next::End => {
-                let rec = call.record(true, self.media.rtp_seen);
+                let rec = call.record(true);
                 self.finish_call(call_id, pkt.ts);
                 out.push(rec);
             }
@@ -625,7 +585,6 @@ impl Tracker {
             headers,
             anomalies: Vec::new(),
             seen: Vec::with_capacity(6),
-            media: None,
         };
         let key: Box<[u8]> = call_id.into();
         self.by_seq.insert(seq, key.clone());
@@ -651,12 +610,6 @@ impl Tracker {
             at_ms: 0,
             count: 1,
         });
-        if let Some(ep) = media::sdp_endpoint(msg) {
-            let m = call.media.get_or_insert_with(Default::default);
-            if m.set_endpoint(media::Side::Caller, ep).is_some() {
-                self.media.insert(ep, seq, media::Side::Caller);
-            }
-        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -871,8 +824,6 @@ impl Tracker {
             call.deadline = Some(at);
             let seq = call.seq;
             call.headers = Vec::new();
-            self.media.remove_call(call.media.as_deref(), seq);
-            call.media = None;
             self.arm(seq, at);
         }
     }
@@ -883,7 +834,6 @@ impl Tracker {
         if !call.finished {
             self.open -= 1;
             self.open_seqs.remove(&seq);
-            self.media.remove_call(call.media.as_deref(), seq);
         }
         Some(call)
     }
@@ -899,7 +849,7 @@ impl Tracker {
                         self.cfg.max_open_calls
                     ),
                 );
-                out.push(call.record(false, self.media.rtp_seen));
+                out.push(call.record(false));
             }
         }
     }
@@ -943,7 +893,7 @@ impl Tracker {
                 }
                 call.tentative = false;
                 call.pending_retry = false;
-                batch.push(call.record(true, self.media.rtp_seen));
+                batch.push(call.record(true));
                 self.finish_call(&key, due);
                 continue;
             }
@@ -962,7 +912,7 @@ impl Tracker {
                     "no_response",
                     format!("no response at all to the INVITE within {timer_b} ms (Timer B)"),
                 );
-                batch.push(call.record(true, self.media.rtp_seen));
+                batch.push(call.record(true));
                 self.finish_call(&key, due);
             }
         }
@@ -983,36 +933,11 @@ impl Tracker {
                 continue;
             }
             let decided = call.final_code.is_some() && call.answered_at.is_none();
-            batch.push(call.record(decided, self.media.rtp_seen));
+            batch.push(call.record(decided));
         }
         self.timers.clear();
         batch.sort_by(|a, b| (a.invite_at, &a.call_id).cmp(&(b.invite_at, &b.call_id)));
         out.extend(batch);
-    }
-
-    /// RTP/RTCP candidates: counted against the call whose SDP announced
-    /// the destination address.
-    pub fn on_media(&mut self, d: &Datagram<'_>) {
-        let p = d.payload;
-        let rtp_like = p.len() >= 12 && p[0] >> 6 == 2;
-        if rtp_like {
-            self.media.rtp_seen = true;
-        }
-        let Some((seq, side)) = self.media.lookup(&d.dst) else {
-            // RTP to an address no tracked SDP announced (the call's SIP
-            // was not captured, or media started before the SDP answer).
-            // Other UDP (DNS, NTP...) is not media and not counted.
-            if rtp_like {
-                self.stats.inc("track", "rtp_without_call");
-            }
-            return;
-        };
-        let Some(key) = self.by_seq.get(&seq) else {
-            return;
-        };
-        if let Some(m) = self.calls.get_mut(key).and_then(|c| c.media.as_deref_mut()) {
-            m.count(side, d);
-        }
     }
 }
 

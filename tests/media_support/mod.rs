@@ -29,7 +29,7 @@ pub fn replay(path: &Path, cfg: &MediaConfig) -> MediaTracker {
     let mut dec = Decoder::new(&DecodeConfig::default());
     let mut rep = trunkwatch::capture::open_files(&[path.to_path_buf()])
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut feed = |ev: Event<'_>, media: &mut MediaTracker| match ev {
+    let feed = |ev: Event<'_>, media: &mut MediaTracker| match ev {
         Event::Sip(pkt) => {
             if let Ok(msg) = trunkwatch::sip::parse(pkt.payload) {
                 media.on_sip(&pkt, &msg);
