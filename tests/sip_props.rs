@@ -55,10 +55,9 @@ fn check_any(buf: &[u8]) {
                     assert!(e.offset <= buf.len());
                 }
             }
-            for v in m.vias() {
-                if let Ok(v) = v {
-                    let _ = v.param("x");
-                }
+            for v in m.vias().flatten() {
+                let _ = v.param("x");
+            }
             }
             for list in [m.contacts(), m.routes(), m.record_routes()] {
                 for n in list.flatten() {
