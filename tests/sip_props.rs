@@ -58,7 +58,6 @@ fn check_any(buf: &[u8]) {
             for v in m.vias().flatten() {
                 let _ = v.param("x");
             }
-            }
             for list in [m.contacts(), m.routes(), m.record_routes()] {
                 for n in list.flatten() {
                     let _ = (n.tag(), n.user(), n.host(), n.param("q"));
