@@ -19,8 +19,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         trunk: Some(parse(&args[2])?),
         ..Default::default()
     };
-    let workers = std::env::var("PROXY_WORKERS").ok().and_then(|w| w.parse().ok()).unwrap_or(2);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build()?;
+    let workers = std::env::var("PROXY_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(2);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let (tap, mut rx) = Tap::from_config(&cfg);
         let monitor = tokio::spawn(async move {

@@ -100,6 +100,11 @@ fn summarize(tapped: &[Tapped]) -> BTreeMap<String, BTreeSet<Vec<u8>>> {
 
 /// Run one case: proxy on `base`, UAC on `base+1`, UAS on `base+2`.
 fn run_case(case: &Case<'_>, tp: Tp, base: u16) -> Seen {
+    run_case_on(case, tp, base, std::net::IpAddr::from([127, 0, 0, 1]))
+}
+
+/// Same, with every party on `ip` (127.0.0.1 or ::1).
+fn run_case_on(case: &Case<'_>, tp: Tp, base: u16, ip: std::net::IpAddr) -> Seen {
     let dir = tempfile::tempdir().unwrap();
     let src = scenarios();
     let mut uac_text = std::fs::read_to_string(src.join(case.uac)).unwrap();
@@ -113,8 +118,9 @@ fn run_case(case: &Case<'_>, tp: Tp, base: u16) -> Seen {
     std::fs::write(dir.path().join("uac.xml"), uac_text).unwrap();
     std::fs::write(dir.path().join("uas.xml"), uas_text).unwrap();
 
-    let lo = |p: u16| -> SocketAddr { SocketAddr::from(([127, 0, 0, 1], p)) };
+    let lo = |p: u16| -> SocketAddr { SocketAddr::new(ip, p) };
     let (pp, uac_p, uas_p) = (base, base + 1, base + 2);
+    let ip_s = ip.to_string();
     let t = if tp == Tp::Udp { "u1" } else { "t1" };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -140,7 +146,7 @@ fn run_case(case: &Case<'_>, tp: Tp, base: u16) -> Seen {
         "-sf",
         "uas.xml",
         "-i",
-        "127.0.0.1",
+        &ip_s,
         "-p",
         &uas_p.to_string(),
         "-t",
@@ -170,7 +176,7 @@ fn run_case(case: &Case<'_>, tp: Tp, base: u16) -> Seen {
         "-sf",
         "uac.xml",
         "-i",
-        "127.0.0.1",
+        &ip_s,
         "-p",
         &uac_p.to_string(),
         "-t",
@@ -187,7 +193,7 @@ fn run_case(case: &Case<'_>, tp: Tp, base: u16) -> Seen {
         "-nostdin",
         "-s",
         "15551230000",
-        &format!("127.0.0.1:{pp}"),
+        &lo(pp).to_string(),
     ]
     .iter()
     .map(|s| s.to_string())
@@ -282,6 +288,25 @@ fn completed_trunk_hangs_up() {
         47050,
         assert_completed,
     );
+}
+
+#[test]
+fn completed_over_ipv6() {
+    let case = Case {
+        uac: "proxy_uac_call.xml",
+        uas: "proxy_uas_call.xml",
+        uas_keys: vec![],
+        code: None,
+    };
+    for (i, tp) in [Tp::Udp, Tp::Tcp].into_iter().enumerate() {
+        let seen = run_case_on(
+            &case,
+            tp,
+            47800 + 20 * i as u16,
+            std::net::Ipv6Addr::LOCALHOST.into(),
+        );
+        assert_completed(&seen);
+    }
 }
 
 #[test]
