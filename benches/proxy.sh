@@ -43,9 +43,9 @@ sipp -sn uas -i 127.0.0.1 -p $UAS -t u1 -nostdin -mp $((P + 20)) >/dev/null 2>&1
 PIDS+=($!)
 sleep 0.5
 
-# load PROXY_PID -> prints lines "rate ok failed fail% cpu_s_per_1000"
+# load PROXY_PID [TARGET_PORT] -> prints lines "rate ok lost fail% cpu_s_per_1000"
 load() {
-  local pid=$1 r
+  local pid=$1 tp=${2:-$P} r
   for r in $RATES; do
     local m=$((r * DUR))
     local t0 t1
@@ -53,7 +53,7 @@ load() {
     rm -f "$WORK"/stat.csv
     sipp -sn uac -i 127.0.0.1 -p $UAC -t u1 -r "$r" -m "$m" -nostdin -mp $((P + 30)) \
       -recv_timeout 5000 -timeout $((DUR + 20))s -trace_stat -stf "$WORK/stat.csv" -fd 1 \
-      127.0.0.1:$P >/dev/null 2>&1 || true
+      127.0.0.1:$tp >/dev/null 2>&1 || true
     t1=$(ticks "$pid")
     local line ok failed
     line=$(python3 - "$WORK/stat.csv" <<'PY'
@@ -73,6 +73,11 @@ PY
 rtt() { python3 benches/proxy_rtt.py $UAC "$1" "$RTT_CALLS"; }
 
 echo "== direct (no proxy): INVITE->200 median/p99 us: $(rtt 127.0.0.1:$UAS)"
+if [ -z "${SKIP_DIRECT:-}" ]; then
+  echo "  sipp alone (UAC -> UAS, no proxy): what this machine can generate; cpu column is the UAS's"
+  echo "  rate      ok   lost  failed  cpu_s/1000calls"
+  load "${PIDS[0]}" $UAS
+fi
 
 echo "== trunkwatch (tokio, 2 workers)"
 "$BIN" 127.0.0.1:$P 127.0.0.1:$UAC 127.0.0.1:$UAS 2>"$WORK/tw.log" &
