@@ -349,6 +349,17 @@ impl Core {
             self.stats.inc(LAYER, "keepalive");
             return Verdict::Nothing;
         }
+        // Strict syntax check by the SIP parser; the splice scan below only
+        // finds where the headers we edit are.
+        let skip = buf
+            .iter()
+            .take_while(|c| matches!(c, b'\r' | b'\n'))
+            .count();
+        let buf = &buf[skip..];
+        if let Err(e) = crate::sip::parse(buf) {
+            self.count_malformed(e.kind.code());
+            return Verdict::Nothing;
+        }
         let sc = match splice::scan(buf) {
             Ok(s) => s,
             Err(e) => {
