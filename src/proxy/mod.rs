@@ -429,7 +429,17 @@ impl Core {
                         .forwarded_responses
                         .fetch_add(1, Ordering::Relaxed),
                 };
-                self.tap(src, to, out_t, &bytes);
+                // The monitor sees every message as it is on the sender's
+                // leg: requests as received (before our Via), responses as
+                // sent (after removing it). Both then carry the same top Via,
+                // as do the 483/503 we answer ourselves, so the tracker
+                // matches responses to their requests.
+                match kind {
+                    Kind::Request { .. } => {
+                        self.tap(src, to, out_t, &Bytes::copy_from_slice(buf));
+                    }
+                    Kind::Response { .. } => self.tap(src, to, out_t, &bytes),
+                }
                 Verdict::Forward {
                     to,
                     transport: out_t,
