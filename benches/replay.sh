@@ -10,7 +10,8 @@
 #   SIZES="100000000 1000000000"  capture sizes in bytes
 #   MODE=rtp|sip                  rtp: SIP + G.711 RTP (a trunk mirror port,
 #                                 default); sip: signalling only (more calls)
-#   SKIP_TSHARK=1                 skip tshark on the largest size (it is slow)
+#   SKIP_TSHARK=1                 run tshark on the smallest size only (it is slow)
+#   TRUNKWATCH=path               use this trunkwatch binary instead of building one
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-"$root/target/bench-replay"}
@@ -21,12 +22,16 @@ cd "$root"
 
 echo "building release binaries..." >&2
 cargo build --release --quiet --example gen_capture --example capture_scan
-have_replay=1
-cargo build --release --quiet --bin trunkwatch 2>/dev/null || have_replay=0
 tdir=${CARGO_TARGET_DIR:-"$root/target"}/release
 gen="$tdir/examples/gen_capture"
 scan="$tdir/examples/capture_scan"
-tw="$tdir/trunkwatch"
+have_replay=1
+if [ -n "${TRUNKWATCH:-}" ]; then
+    tw=$TRUNKWATCH
+else
+    tw="$tdir/trunkwatch"
+    cargo build --release --quiet --bin trunkwatch 2>/dev/null || have_replay=0
+fi
 
 # Run a command, print "seconds peak_rss_kib exit_code" (wall time to the
 # millisecond from date; peak RSS from /usr/bin/time).
@@ -62,7 +67,7 @@ for size in $SIZES; do
     set -- $(measure "$scan" "$f"); t_scan=$1; r_scan=$2
     t_tw=""; r_tw=""
     if [ "$have_replay" = 1 ]; then
-        set -- $(measure "$tw" replay "$f" -o /dev/null)
+        set -- $(measure "$tw" replay "$f" -o /dev/null --progress never)
         if [ "$3" = 0 ]; then t_tw=$1; r_tw=$2; fi
     fi
     t_ts=""; r_ts=""
