@@ -10,7 +10,8 @@
 #   SIZES="100000000 1000000000"  capture sizes in bytes
 #   MODE=rtp|sip                  rtp: SIP + G.711 RTP (a trunk mirror port,
 #                                 default); sip: signalling only (more calls)
-#   SKIP_TSHARK=1                 skip tshark on the largest size (it is slow)
+#   SKIP_TSHARK=1                 run tshark on the smallest size only (it is slow)
+#   TRUNKWATCH=path               use this trunkwatch binary instead of building one
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-"$root/target/bench-replay"}
@@ -21,21 +22,28 @@ cd "$root"
 
 echo "building release binaries..." >&2
 cargo build --release --quiet --example gen_capture --example capture_scan
-have_replay=1
-cargo build --release --quiet --bin trunkwatch 2>/dev/null || have_replay=0
 tdir=${CARGO_TARGET_DIR:-"$root/target"}/release
 gen="$tdir/examples/gen_capture"
 scan="$tdir/examples/capture_scan"
-tw="$tdir/trunkwatch"
+have_replay=1
+if [ -n "${TRUNKWATCH:-}" ]; then
+    tw=$TRUNKWATCH
+else
+    tw="$tdir/trunkwatch"
+    cargo build --release --quiet --bin trunkwatch 2>/dev/null || have_replay=0
+fi
 
-# Run a command, print "seconds peak_rss_kib exit_code".
+# Run a command, print "seconds peak_rss_kib exit_code" (wall time to the
+# millisecond from date; peak RSS from /usr/bin/time).
 measure() {
     out=$(mktemp)
     set +e
-    /usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null 2>"$out.err"
+    t0=$(date +%s.%N)
+    /usr/bin/time -f '%M' -o "$out" "$@" >/dev/null 2>"$out.err"
     rc=$?
+    t1=$(date +%s.%N)
     set -e
-    printf '%s %s\n' "$(tail -n1 "$out")" "$rc"
+    printf '%s %s %s\n' "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" "$(tail -n1 "$out")" "$rc"
     rm -f "$out" "$out.err"
 }
 
@@ -59,8 +67,8 @@ for size in $SIZES; do
     set -- $(measure "$scan" "$f"); t_scan=$1; r_scan=$2
     t_tw=""; r_tw=""
     if [ "$have_replay" = 1 ]; then
-        set -- $(measure "$tw" replay "$f" -o /dev/null)
-        if [ "$3" -le 1 ]; then t_tw=$1; r_tw=$2; fi
+        set -- $(measure "$tw" replay "$f" -o /dev/null --progress never)
+        if [ "$3" = 0 ]; then t_tw=$1; r_tw=$2; fi
     fi
     t_ts=""; r_ts=""
     if [ "${SKIP_TSHARK:-0}" != 1 ] || [ "$size" = "$(echo $SIZES | awk '{print $1}')" ]; then
@@ -70,8 +78,8 @@ for size in $SIZES; do
         [ -n "$2" ] || { echo "| $mb MB | $1 | n/a | | | | |"; return; }
         mbs=$(awk -v b="$bytes" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", b / 1e6 / t; else print "inf" }')
         vs=$(ratio "$2" "$t_cat")
-        ts=""; [ -n "$t_ts" ] && ts=$(ratio "$t_ts" "$2")
-        echo "| $mb MB | $1 | $2 | $mbs | $(( $3 / 1024 )) | ${vs}x | ${ts}x |"
+        ts=""; [ -n "$t_ts" ] && ts="$(ratio "$t_ts" "$2")x"
+        echo "| $mb MB | $1 | $2 | $mbs | $(( $3 / 1024 )) | ${vs}x | $ts |"
     }
     row "cat > /dev/null" "$t_cat" "$r_cat"
     row "dd bs=1M" "$t_dd" "$r_dd"
