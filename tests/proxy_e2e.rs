@@ -74,11 +74,47 @@ struct Case<'a> {
 struct Seen {
     by_kind: BTreeMap<String, BTreeSet<Vec<u8>>>,
     counters: Counters,
+    /// The tapped copies run through the real tracker and classifier, as
+    /// `trunkwatch proxy` does.
+    outcomes: Vec<trunkwatch::outcome::Outcome>,
 }
 
 impl Seen {
     fn calls(&self, k: &str) -> usize {
         self.by_kind.get(k).map_or(0, |s| s.len())
+    }
+}
+
+fn outcomes(tapped: &[Tapped]) -> Vec<trunkwatch::outcome::Outcome> {
+    use trunkwatch::config::{ClassifyConfig, TrackConfig};
+    let mut tracker = trunkwatch::track::Tracker::new(&TrackConfig::default());
+    let mut classifier = trunkwatch::classify::Classifier::new(&ClassifyConfig::default()).unwrap();
+    let mut recs = Vec::new();
+    for t in tapped {
+        let msg = trunkwatch::sip::parse(&t.bytes).expect("tapped bytes parse");
+        let pkt = trunkwatch::decode::SipPacket {
+            ts: t.ts,
+            frame: 0,
+            src: t.src,
+            dst: t.dst,
+            transport: t.transport,
+            payload: &t.bytes,
+        };
+        tracker.on_sip(&pkt, &msg, &mut recs);
+    }
+    tracker.finish(&mut recs);
+    recs.iter().map(|r| classifier.classify(r)).collect()
+}
+
+/// Every call's (status, final code) through the proxy.
+fn assert_outcomes(s: &Seen, status: &str, code: u16) {
+    assert_eq!(s.outcomes.len(), n(), "{:#?}", s.outcomes);
+    for o in &s.outcomes {
+        assert_eq!(
+            (o.status.as_str(), o.sip_code),
+            (status, Some(code)),
+            "{o:#?}"
+        );
     }
 }
 
@@ -210,6 +246,7 @@ fn run_case_on(case: &Case<'_>, tp: Tp, base: u16, ip: std::net::IpAddr) -> Seen
     let seen = Seen {
         by_kind: summarize(&tapped),
         counters: stats.counters,
+        outcomes: outcomes(&tapped),
     };
     assert_eq!(
         (uac_rc, uas_rc),
@@ -260,6 +297,7 @@ fn assert_completed(s: &Seen) {
             s.by_kind.keys().collect::<Vec<_>>()
         );
     }
+    assert_outcomes(s, "completed", 200);
 }
 
 #[test]
@@ -334,6 +372,12 @@ fn failures_pass_through_with_their_codes() {
                 assert_eq!(s.calls("INVITE"), n());
                 assert_eq!(s.calls(&format!("{code} INVITE")), n());
                 assert_eq!(s.calls("ACK"), n());
+                let status = match code {
+                    486 | 603 => "busy",
+                    408 | 480 => "no-answer",
+                    _ => "failed",
+                };
+                assert_outcomes(s, status, code);
                 assert_eq!(
                     s.counters.get(LAYER, "upstream_unreachable_503"),
                     0,
@@ -365,6 +409,7 @@ fn cancel_gets_487() {
             ] {
                 assert_eq!(s.calls(k), n(), "{k}");
             }
+            assert_outcomes(s, "canceled", 487);
         },
     );
 }
@@ -382,6 +427,7 @@ fn auth_407_then_invite_with_credentials() {
         |s| {
             assert_eq!(s.calls("407 INVITE"), n());
             assert_completed(s);
+            assert!(s.outcomes.iter().all(|o| o.auth_challenged));
         },
     );
 }

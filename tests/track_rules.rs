@@ -862,7 +862,12 @@ fn platform_learned_from_butter_ids_gives_inbound_direction() {
         A,
         &out.response(486, "Busy Here", 1, "INVITE", "o1", Some("c1"), None, ""),
     );
-    s.send(110, A, B, &out.request("ACK", 1, "o1", Some("c1"), None, ""));
+    s.send(
+        110,
+        A,
+        B,
+        &out.request("ACK", 1, "o1", Some("c1"), None, ""),
+    );
 
     let inb = Dlg::new("learn-in@198.51.100.20");
     s.send(1000, B, A, &inb.request("INVITE", 1, "i1", None, None, ""));
@@ -872,7 +877,12 @@ fn platform_learned_from_butter_ids_gives_inbound_direction() {
         B,
         &inb.response(404, "Not Found", 1, "INVITE", "i1", Some("p1"), None, ""),
     );
-    s.send(1110, B, A, &inb.request("ACK", 1, "i1", Some("p1"), None, ""));
+    s.send(
+        1110,
+        B,
+        A,
+        &inb.request("ACK", 1, "i1", Some("p1"), None, ""),
+    );
     let v = s.outcomes();
     assert_eq!(v.len(), 2, "{v:#?}");
     let (first, second) = (&v[0], &v[1]);
