@@ -175,7 +175,7 @@ pub struct MediaLeg {
     /// RTP payload types seen, ascending.
     #[serde(default)]
     pub payload_types: Vec<u8>,
-    /// An SDP put this direction on hold (sendonly/recvonly/inactive,
+    /// The latest SDPs put this direction on hold (sendonly/recvonly/inactive,
     /// `c=0.0.0.0` or port 0): silence here is expected, not flagged.
     #[serde(default)]
     pub on_hold: bool,

@@ -42,8 +42,8 @@ const CALLEE_TO_CALLER: usize = 1;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Party {
-    Caller,
-    Callee,
+    Caller = 0,
+    Callee = 1,
 }
 
 impl Party {
@@ -95,8 +95,6 @@ struct Leg {
     silent: u64,
     /// Payload types seen (bit per type).
     pts: u128,
-    /// An SDP said this direction should not flow (hold, recvonly, port 0...).
-    held: bool,
     streams: Vec<Stream>,
     /// Packets of streams beyond [`MAX_STREAMS_PER_LEG`].
     untracked_streams: u64,
@@ -113,11 +111,25 @@ struct CallMedia {
     endpoints: Vec<SocketAddr>,
     codecs: Vec<(u8, sdp::Codec)>,
     legs: [Leg; 2],
+    /// By [`Party`]: whether its latest SDP lets it send / receive any stream.
+    will_send: [bool; 2],
+    will_receive: [bool; 2],
     /// Streams held in `legs` (for the global bound).
     streams: usize,
 }
 
 impl CallMedia {
+    /// Direction `d` should not flow: its sender said it will not send, or
+    /// its receiver that it will not receive (hold, recvonly, port 0...).
+    fn held(&self, d: usize) -> bool {
+        let (sender, receiver) = if d == CALLER_TO_CALLEE {
+            (0, 1)
+        } else {
+            (1, 0)
+        };
+        !self.will_send[sender] || !self.will_receive[receiver]
+    }
+
     fn codec(&self, pt: u8) -> Option<sdp::Codec> {
         self.codecs
             .iter()
@@ -196,7 +208,7 @@ impl MediaTracker {
         self.calls
             .values()
             .map(|st| {
-                let legs = [leg_out(&st.legs[0]), leg_out(&st.legs[1])];
+                let legs = [leg_out(st, 0), leg_out(st, 1)];
                 let streams = legs.iter().flat_map(|l| l.streams.clone()).collect();
                 (
                     String::from_utf8_lossy(&st.call_id).into_owned(),
@@ -280,6 +292,8 @@ impl MediaTracker {
                         endpoints: Vec::new(),
                         codecs: Vec::new(),
                         legs: Default::default(),
+                        will_send: [true; 2],
+                        will_receive: [true; 2],
                         streams: 0,
                     },
                 );
@@ -336,14 +350,14 @@ impl MediaTracker {
             }
         };
         st.sdp_seen = true;
+        // The party's latest SDP decides whether it sends and receives at all
+        // (hold and resume are both re-offers); a rejected body (no m=) changes nothing.
+        if !descs.is_empty() {
+            st.will_send[party as usize] = descs.iter().any(|m| m.sends);
+            st.will_receive[party as usize] = descs.iter().any(|m| m.receives);
+        }
         let mut new_bindings: Vec<(SocketAddr, Binding)> = Vec::new();
         for m in &descs {
-            if !m.sends {
-                st.legs[party.sends()].held = true;
-            }
-            if !m.receives {
-                st.legs[party.receives()].held = true;
-            }
             for &(pt, c) in &m.codecs {
                 if !st.codecs.iter().any(|(p, _)| *p == pt) && st.codecs.len() < 32 {
                     st.codecs.push((pt, c));
@@ -563,7 +577,7 @@ impl MediaTracker {
             });
             return;
         };
-        let legs = [leg_out(&st.legs[0]), leg_out(&st.legs[1])];
+        let legs = [leg_out(&st, 0), leg_out(&st, 1)];
         // Platform side, as a party.
         let platform = match outcome.direction {
             Direction::Outbound => Some(Party::Caller),
@@ -599,7 +613,8 @@ impl MediaTracker {
     }
 }
 
-fn leg_out(l: &Leg) -> MediaLeg {
+fn leg_out(st: &CallMedia, d: usize) -> MediaLeg {
+    let l = &st.legs[d];
     let mut payload_types = Vec::new();
     for pt in 0..128u8 {
         if l.pts & (1u128 << pt) != 0 {
@@ -615,7 +630,7 @@ fn leg_out(l: &Leg) -> MediaLeg {
         last_at: l.last.map(|t| t.to_string()),
         rtcp_packets: l.rtcp_packets,
         payload_types,
-        on_hold: l.held,
+        on_hold: st.held(d),
         streams: l
             .streams
             .iter()
@@ -686,7 +701,7 @@ fn judge(
             .or_else(|| l.last.filter(|&t| t >= answered).map(|_| answered))
     };
     let flowing: [bool; 2] = [0, 1].map(|d| post(&st.legs[d]).is_some_and(|t| t <= deadline));
-    let held = [st.legs[0].held, st.legs[1].held];
+    let held = [st.held(0), st.held(1)];
     if observed_ms >= no_media_ms {
         let parties = [Party::Caller, Party::Callee];
         let none_flowing = !flowing[0] && !flowing[1];

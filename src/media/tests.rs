@@ -532,3 +532,36 @@ fn comfort_noise_counts_as_silence_and_other_codecs_are_unknown() {
     // 40 CN packets judged, all silent; Opus is not judged.
     assert_eq!(leg.silent_share, Some(1.0));
 }
+
+#[test]
+fn resumed_call_is_judged_again() {
+    let mut m = tracker();
+    let c = Call { id: "c13" };
+    c.setup(
+        &mut m,
+        1000,
+        &sdp("10.0.0.1", 6000, "a=sendonly\r\n"),
+        &sdp("10.0.0.2", 7000, "a=recvonly\r\n"),
+    );
+    // Re-INVITE from the caller resumes; the callee agrees.
+    m.on_signal(&c.sig(
+        1500,
+        true,
+        Some(true),
+        None,
+        Some(&sdp("10.0.0.1", 6000, "a=sendrecv\r\n")),
+    ));
+    m.on_signal(&c.sig(
+        1510,
+        false,
+        None,
+        Some(200),
+        Some(&sdp("10.0.0.2", 7000, "")),
+    ));
+    send(&mut m, CALLER_RTP, CALLEE_RTP, 1010, 400, 1, loud);
+    m.note_time(t(9500));
+    let mut o = outcome("c13", Direction::Outbound, Some(1000), Some(9500));
+    m.annotate(&mut o, true);
+    assert_eq!(kinds(&o), vec!["one_way_media"]);
+    assert!(!o.media.unwrap().carrier_to_platform.unwrap().on_hold);
+}
