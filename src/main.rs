@@ -136,7 +136,7 @@ struct CaptureArgs {
     filter: Option<String>,
     /// Bytes captured per packet.
     #[arg(long, default_value_t = 262_144)]
-    snaplen: i32,
+    snaplen: u32,
     /// Do not put the interface in promiscuous mode.
     #[arg(long)]
     no_promisc: bool,
@@ -344,7 +344,7 @@ fn shutdown_flag() -> Arc<AtomicBool> {
 fn finish_run(
     mut pipeline: Pipeline,
     common: &Common,
-    mut extra: trunkwatch::stats::Counters,
+    extra: trunkwatch::stats::Counters,
 ) -> Result<(), Failure> {
     pipeline.finish();
     let problems = {
@@ -358,14 +358,17 @@ fn finish_run(
             sinks.write_error.get_or_insert(e);
         }
     }
-    if let Some(w) = sinks.webhook.take() {
-        let st = w.finish(Instant::now() + Duration::from_secs(10));
-        extra = st.as_counters();
-    } else {
-        extra = trunkwatch::stats::Counters::new();
-    }
+    let webhook = sinks
+        .webhook
+        .take()
+        .map(|w| w.finish(Instant::now() + Duration::from_secs(10)));
     let mut all = problems;
-    all.merge(&extra);
+    if let Some(st) = &webhook {
+        st.add_to(&mut all);
+    }
+    if let Some(st) = &webhook {
+        sinks.summary.set_webhook(*st);
+    }
     match common.summary {
         SummaryFormat::Text => {
             let _ = write!(std::io::stderr(), "{}", sinks.summary.render_text(&all));
@@ -432,6 +435,7 @@ fn replay(a: ReplayArgs) -> Result<(), Failure> {
                 tracing::warn!("interrupted: flushing open calls");
                 break;
             }
+            pipeline.flush_metrics();
             if let Some(b) = &bar {
                 b.set_position(replay.bytes_read());
                 b.set_message(format!(
@@ -488,7 +492,7 @@ fn capture(a: CaptureArgs) -> Result<(), Failure> {
         .filter
         .clone()
         .unwrap_or_else(|| trunkwatch::capture::live::DEFAULT_FILTER.to_string());
-    let mut live = LiveCapture::open(&a.interface, &filter, a.snaplen, !a.no_promisc)
+    let mut live = LiveCapture::open(&a.interface, Some(&filter), a.snaplen, !a.no_promisc)
         .map_err(|e| Failure::usage(anyhow::Error::new(e)))?;
     let mut pipeline = build_pipeline(&a.common, &cfg)?;
     let stop = shutdown_flag();
@@ -512,9 +516,12 @@ fn capture(a: CaptureArgs) -> Result<(), Failure> {
         }
     }
     let mut extra = trunkwatch::stats::Counters::new();
-    let (kernel, iface) = live.drops();
+    let (kernel, iface) = live.refresh_drops();
     extra.set("capture", "kernel_drops", kernel);
     extra.set("capture", "interface_drops", iface);
+    if pipeline.sinks().metrics {
+        sink::metrics::observe_capture_drops(kernel, iface);
+    }
     finish_run(pipeline, &a.common, extra)
 }
 

@@ -8,7 +8,8 @@
 use crate::capture::Frame;
 use crate::classify::Classifier;
 use crate::config::Config;
-use crate::decode::{Datagram, Decoder, Event, SipPacket};
+use crate::decode::{Decoder, Event, SipPacket};
+use crate::media::MediaTracker;
 use crate::outcome::Outcome;
 use crate::stats::Counters;
 use crate::time::Timestamp;
@@ -106,6 +107,7 @@ impl MessageCounts {
 pub struct Pipeline {
     decoder: Decoder,
     tracker: Tracker,
+    media: MediaTracker,
     classifier: Classifier,
     sinks: Sinks,
     /// Problems found here (SIP messages that did not parse), by reason.
@@ -125,6 +127,7 @@ impl Pipeline {
         Pipeline {
             decoder: Decoder::new(&cfg.decode),
             tracker: Tracker::new(&cfg.track),
+            media: MediaTracker::new(&cfg.media),
             classifier,
             sinks,
             problems: Counters::new(),
@@ -149,14 +152,17 @@ impl Pipeline {
         let Self {
             decoder,
             tracker,
+            media,
             problems,
             messages,
             pending,
             ..
         } = self;
         decoder.decode(frame, &mut |ev| match ev {
-            Event::Sip(pkt) => handle_sip(tracker, problems, messages, pending, &pkt),
-            Event::Udp(d) => handle_media(tracker, &d),
+            Event::Sip(pkt) => handle_sip(tracker, media, problems, messages, pending, &pkt),
+            Event::Udp(d) => {
+                media.on_datagram(&d);
+            }
         });
         self.tick(frame.ts);
     }
@@ -165,6 +171,7 @@ impl Pipeline {
     pub fn on_sip(&mut self, pkt: &SipPacket<'_>) {
         handle_sip(
             &mut self.tracker,
+            &mut self.media,
             &mut self.problems,
             &mut self.messages,
             &mut self.pending,
@@ -177,6 +184,18 @@ impl Pipeline {
     pub fn idle(&mut self, now: Timestamp) {
         if now > self.last_ts {
             self.tick(now);
+        }
+        self.flush_metrics();
+    }
+
+    /// Push message and problem counts to the metrics recorder (per batch,
+    /// never per message).
+    pub fn flush_metrics(&mut self) {
+        if self.sinks.metrics {
+            let problems = self.problems();
+            self.sinks
+                .batch_done(self.tracker.open_calls(), &self.messages);
+            self.sinks.set_problems(&problems);
         }
     }
 
@@ -197,7 +216,8 @@ impl Pipeline {
         }
         let mut recs = std::mem::take(&mut self.pending);
         for rec in recs.drain(..) {
-            let outcome: Outcome = self.classifier.classify(&rec);
+            let mut outcome: Outcome = self.classifier.classify(&rec);
+            self.media.annotate(&mut outcome, self.media_visible);
             self.outcomes += 1;
             self.sinks.emit(&outcome);
         }
@@ -211,14 +231,17 @@ impl Pipeline {
         let Self {
             decoder,
             tracker,
+            media,
             problems,
             messages,
             pending,
             ..
         } = self;
         decoder.finish(&mut |ev| match ev {
-            Event::Sip(pkt) => handle_sip(tracker, problems, messages, pending, &pkt),
-            Event::Udp(d) => handle_media(tracker, &d),
+            Event::Sip(pkt) => handle_sip(tracker, media, problems, messages, pending, &pkt),
+            Event::Udp(d) => {
+                media.on_datagram(&d);
+            }
         });
         self.tracker.advance(self.last_ts, &mut self.pending);
         self.tracker.finish(&mut self.pending);
@@ -233,6 +256,7 @@ impl Pipeline {
         let mut all = Counters::new();
         all.merge(self.decoder.stats());
         all.merge(self.tracker.stats());
+        all.merge(self.media.stats());
         all.merge(&self.problems);
         all
     }
@@ -268,6 +292,7 @@ impl Pipeline {
 
 fn handle_sip(
     tracker: &mut Tracker,
+    media: &mut MediaTracker,
     problems: &mut Counters,
     messages: &mut MessageCounts,
     pending: &mut Vec<CallRecord>,
@@ -281,12 +306,9 @@ fn handle_sip(
                 let class = (code / 100).clamp(1, 6) as usize - 1;
                 messages.responses[class] += 1;
             }
+            media.on_sip(pkt, &msg);
             tracker.on_sip(pkt, &msg, pending);
         }
         Err(e) => problems.inc("sip", e.kind.code()),
     }
-}
-
-fn handle_media(tracker: &mut Tracker, d: &Datagram<'_>) {
-    tracker.on_media(d);
 }

@@ -262,7 +262,10 @@ fn several_files_merge_in_timestamp_order() {
         let mut r = open_files(&paths).unwrap();
         assert_eq!(
             r.bytes_total(),
-            paths.iter().map(|p| p.metadata().unwrap().len()).sum::<u64>()
+            paths
+                .iter()
+                .map(|p| p.metadata().unwrap().len())
+                .sum::<u64>()
         );
         let mut got = Vec::new();
         while let Some(f) = r.next_frame() {

@@ -206,11 +206,24 @@ fn explain_prints_meaning_cause_action() {
     assert_eq!(run(&["explain", "99"]).status.code(), Some(2));
 }
 
+#[cfg(feature = "live-capture")]
 #[test]
 fn live_capture_on_a_missing_interface_is_a_clear_error() {
     let o = run(&["capture", "-i", "no-such-iface0", "--duration", "1"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("no-such-iface0"), "{}", stderr(&o));
+}
+
+#[cfg(not(feature = "live-capture"))]
+#[test]
+fn live_capture_needs_the_feature() {
+    let o = run(&["capture", "-i", "lo", "--duration", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--features live-capture"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

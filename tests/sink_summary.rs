@@ -8,6 +8,7 @@ use std::io::Read;
 use trunkwatch::outcome::{Correlation, Direction, Outcome, Status};
 use trunkwatch::sink::jsonl::JsonlSink;
 use trunkwatch::sink::summary::{Summary, TextOptions};
+use trunkwatch::sink::webhook::WebhookStats;
 use trunkwatch::stats::Counters;
 
 fn summary_of(outcomes: &[Outcome]) -> Summary {
@@ -195,17 +196,22 @@ fn failure_causes_by_direction_codes_and_correlation() {
     assert_eq!(inb[0]["cause"], "number not linked to an agent in Butter");
     assert_eq!(inb[0]["calls"], 2);
 
-    // By code: ascending, "no final response" last, with the classifier's words.
+    // By code: ascending, then calls that ended without a final response,
+    // then calls still open without one (different advice, kept apart).
     let codes = j["by_code"].as_array().unwrap();
-    let order: Vec<Value> = codes.iter().map(|c| c["code"].clone()).collect();
-    assert_eq!(
-        order,
-        [200, 403, 404, 480, 486, 487, 503, 603]
-            .iter()
-            .map(|&c| Value::from(c))
-            .chain([Value::Null])
-            .collect::<Vec<_>>()
-    );
+    let order: Vec<(Value, Value)> = codes
+        .iter()
+        .map(|c| (c["code"].clone(), c["open"].clone()))
+        .collect();
+    let mut want: Vec<(Value, Value)> = [200, 403, 404, 480, 486, 487, 503, 603]
+        .iter()
+        .map(|&c| (Value::from(c), Value::from(false)))
+        .collect();
+    want.push((Value::Null, Value::from(false)));
+    want.push((Value::Null, Value::from(true)));
+    assert_eq!(order, want);
+    assert_eq!(codes[8]["meaning"], "No response");
+    assert_eq!(codes[9]["meaning"], "Ringing");
     let c486 = &codes[4];
     assert_eq!(c486["calls"], 5);
     assert_eq!(c486["reason"], "Busy Here");
@@ -268,7 +274,8 @@ fn json_keys_are_stable() {
             "post_dial_delay_ms",
             "problems",
             "ring_ms",
-            "talk_ms"
+            "talk_ms",
+            "webhook"
         ]
     );
     // Same keys when there is nothing to report.
@@ -287,6 +294,7 @@ fn json_keys_are_stable() {
         assert!(e["correlation"].get(k).is_some(), "{k}");
     }
     assert!(e["correlation"]["rate"].is_null());
+    assert!(e["webhook"].is_null());
     assert!(e["answer_seizure_ratio"]["ratio"].is_null());
 }
 
@@ -325,7 +333,7 @@ fn text_is_aligned_sectioned_and_plain_unless_asked() {
         "Top failure causes",
         "Butter call id correlation",
         "Open calls at end of input",
-        "Problems (counted, never dropped silently): 23",
+        "Problems by layer and reason (counted, never dropped silently)",
     ] {
         assert!(text.contains(section), "missing {section}:\n{text}");
     }
@@ -360,7 +368,7 @@ fn text_is_aligned_sectioned_and_plain_unless_asked() {
 fn empty_input_says_so() {
     let text = Summary::new().render_text(&Counters::new());
     assert!(text.contains("No calls seen"));
-    assert!(text.contains("Problems (counted, never dropped silently): 0\n  none"));
+    assert!(text.contains("(counted, never dropped silently)\n  none"));
 }
 
 #[test]
@@ -377,4 +385,29 @@ fn directions_are_reported_separately() {
             answered
         );
     }
+}
+
+#[test]
+fn webhook_section_when_configured() {
+    let mut s = summary_of(&realistic_outcomes());
+    assert!(!s.render_text(&Counters::new()).contains("\nWebhook\n"));
+    s.set_webhook(WebhookStats {
+        queued: 70,
+        delivered: 66,
+        retries: 9,
+        rejected: 1,
+        retries_exhausted: 2,
+        dropped: 6,
+        abandoned: 1,
+    });
+    let text = s.render_text(&Counters::new());
+    assert!(
+        text.contains("\nWebhook\n  queued                 70\n  delivered              66\n"),
+        "{text}"
+    );
+    assert!(text.contains("  dropped, queue full     6\n"), "{text}");
+    let j = s.render_json(&Counters::new());
+    assert_eq!(j["webhook"]["delivered"], 66);
+    assert_eq!(j["webhook"]["retries_exhausted"], 2);
+    assert_eq!(j["webhook"]["dropped"], 6);
 }

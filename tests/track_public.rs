@@ -58,7 +58,7 @@ pub fn replay(path: &Path) -> Vec<Outcome> {
                 }
             }
         },
-        Event::Udp(d) => tracker.on_media(&d),
+        Event::Udp(_) => {}
     };
     while let Some(frame) = replay.next_frame() {
         dec.decode(&frame, &mut |ev| handle(ev, &mut tracker, &mut recs));

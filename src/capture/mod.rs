@@ -47,20 +47,37 @@ pub fn open_files(paths: &[PathBuf]) -> Result<Replay, CaptureError> {
         .iter()
         .map(|p| FileReader::open(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut r = Replay {
-        files,
-        heap: BinaryHeap::new(),
-        lent: None,
-        number: 0,
-        stats: Counters::new(),
-        warnings: Vec::new(),
-    };
-    for i in 0..r.files.len() {
-        if let Some(ts) = r.files[i].advance(&mut r.stats, &mut r.warnings) {
-            r.heap.push(Reverse((ts, i)));
+    Ok(Replay::start(files))
+}
+
+/// Replay a capture from a byte stream: stdin (`tcpdump -w - | trunkwatch
+/// replay -`), a pipe, or memory. `name` appears in errors and warnings.
+/// Plain or gzip, pcap or pcapng, exactly as for files; `bytes_total` is 0.
+pub fn open_reader(
+    name: &str,
+    reader: Box<dyn std::io::Read + Send>,
+) -> Result<Replay, CaptureError> {
+    let f = FileReader::from_reader(std::path::Path::new(name), reader)?;
+    Ok(Replay::start(vec![f]))
+}
+
+impl Replay {
+    fn start(files: Vec<FileReader>) -> Replay {
+        let mut r = Replay {
+            files,
+            heap: BinaryHeap::new(),
+            lent: None,
+            number: 0,
+            stats: Counters::new(),
+            warnings: Vec::new(),
+        };
+        for i in 0..r.files.len() {
+            if let Some(ts) = r.files[i].advance(&mut r.stats, &mut r.warnings) {
+                r.heap.push(Reverse((ts, i)));
+            }
         }
+        r
     }
-    Ok(r)
 }
 
 /// Frames from one or more capture files, in timestamp order.

@@ -33,7 +33,7 @@ const PCAPNG_BOM: u32 = 0x1A2B_3C4D;
 
 /// A `Read` that counts the bytes it hands out (compressed bytes for `.gz`).
 struct Counting {
-    inner: File,
+    inner: Box<dyn Read + Send>,
     n: Arc<AtomicU64>,
 }
 
@@ -174,7 +174,8 @@ pub(crate) struct FileReader {
     packets: u64,
     gzip: bool,
     compressed: Option<Arc<AtomicU64>>,
-    size: u64,
+    /// Bytes on disk; None for a stream of unknown length.
+    size: Option<u64>,
     last_ts: Timestamp,
 }
 
@@ -228,10 +229,45 @@ impl FileReader {
         let got = read_up_to(&mut file, &mut magic).map_err(open_err)?;
         file.seek(SeekFrom::Start(0)).map_err(open_err)?;
         let gzip = got == 2 && magic == [0x1f, 0x8b];
+        Self::start(path, Box::new(file), gzip, Some(meta.len()))
+    }
+
+    /// A capture from any byte stream (stdin, a pipe, memory); `name` is
+    /// used in messages. Gzip is detected by magic here too.
+    pub(crate) fn from_reader(
+        name: &Path,
+        mut reader: Box<dyn Read + Send>,
+    ) -> Result<Self, CaptureError> {
+        let mut magic = [0u8; 2];
+        let mut got = 0;
+        while got < 2 {
+            match reader.read(&mut magic[got..]) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(CaptureError::Open {
+                        path: name.to_path_buf(),
+                        source: e,
+                    })
+                }
+            }
+        }
+        let gzip = got == 2 && magic == [0x1f, 0x8b];
+        let head = io::Cursor::new(magic[..got].to_vec());
+        Self::start(name, Box::new(head.chain(reader)), gzip, None)
+    }
+
+    fn start(
+        path: &Path,
+        raw: Box<dyn Read + Send>,
+        gzip: bool,
+        size: Option<u64>,
+    ) -> Result<Self, CaptureError> {
         let (reader, compressed): (Box<dyn Read + Send>, _) = if gzip {
             let n = Arc::new(AtomicU64::new(0));
             let counting = Counting {
-                inner: file,
+                inner: raw,
                 n: n.clone(),
             };
             // Multi-member: `cat a.gz b.gz` and pigz output are valid gzip.
@@ -239,7 +275,7 @@ impl FileReader {
                 flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 16, counting));
             (Box::new(dec), Some(n))
         } else {
-            (Box::new(file), None)
+            (raw, None)
         };
         let mut input = Input::new(reader);
         let name = path.display().to_string();
@@ -343,20 +379,21 @@ impl FileReader {
             packets: 0,
             gzip,
             compressed,
-            size: meta.len(),
+            size,
             last_ts: Timestamp(0),
         })
     }
 
     pub(crate) fn bytes_total(&self) -> u64 {
-        self.size
+        self.size.unwrap_or(0)
     }
 
     pub(crate) fn bytes_read(&self) -> u64 {
-        match &self.compressed {
-            Some(n) => n.load(Ordering::Relaxed).min(self.size),
-            None => self.input.offset.min(self.size),
-        }
+        let n = match &self.compressed {
+            Some(n) => n.load(Ordering::Relaxed),
+            None => self.input.offset,
+        };
+        self.size.map_or(n, |s| n.min(s))
     }
 
     /// The frame the reader is positioned on (after `prepare` returned Some).

@@ -167,7 +167,7 @@ pub struct Record {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Join<'a> {
     One(&'a Record),
-    /// Several records fit equally: their ids, in file order.
+    /// Several records fit equally: their ids, sorted.
     Ambiguous(Vec<&'a str>),
     None,
 }
@@ -258,7 +258,7 @@ impl Records {
             return Join::None;
         };
         let window_ns = (window_ms as i64).saturating_mul(1_000_000);
-        let hits: Vec<&Record> = cands
+        let mut hits: Vec<&Record> = cands
             .iter()
             .map(|&i| &self.records[i])
             .filter(|r| r.to.as_ref().is_some_and(|n| numbers_match(n, &to)))
@@ -273,6 +273,9 @@ impl Records {
                     || r.direction == direction
             })
             .collect();
+        hits.sort_by_key(|r| r.id.as_str());
+        // The same record listed twice is still one record.
+        hits.dedup_by(|a, b| a.id == b.id);
         match hits.len() {
             0 => Join::None,
             1 => Join::One(hits[0]),
@@ -589,5 +592,17 @@ mod tests {
             ),
             Join::None
         );
+        // The same record listed twice is one match, not an ambiguity.
+        r.push(rec("call_111111111111", "+14155550100", "+14155550199", 10));
+        assert!(matches!(
+            r.join(
+                Some("+14155550100"),
+                Some("+14155550199"),
+                at,
+                120_000,
+                Direction::Unknown
+            ),
+            Join::One(_)
+        ));
     }
 }

@@ -107,12 +107,15 @@ impl fmt::Display for Explanation {
                 self.code
             );
         }
-        writeln!(f, "{} {} ({})", self.code, self.reason, self.rfc)?;
-        if !self.registered {
+        if self.registered {
+            writeln!(f, "{} {} ({})", self.code, self.reason, self.rfc)?;
+        } else {
             writeln!(
                 f,
-                "  not a registered code: treated as {}00 (RFC 3261 §8.1.3.2)",
-                self.code / 100
+                "{}: not a registered code: treated as {}00 {} (RFC 3261 §8.1.3.2)",
+                self.code,
+                self.code / 100,
+                self.reason
             )?;
         }
         writeln!(f, "  meaning: {}", self.meaning)?;

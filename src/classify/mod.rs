@@ -21,9 +21,7 @@ pub mod explain;
 pub use explain::{explain, status_for_code, Advice, Explanation};
 
 use crate::config::ClassifyConfig;
-use crate::outcome::{
-    Anomaly, Correlation, Direction, Media, Outcome, Party, Status, SCHEMA_VERSION,
-};
+use crate::outcome::{Anomaly, Correlation, Direction, Outcome, Party, Status, SCHEMA_VERSION};
 use crate::stats::Counters;
 use crate::track::{CallRecord, Progress, ReasonInfo};
 use correlate::{Join, Records, RecordsError};
@@ -230,23 +228,7 @@ impl Classifier {
         );
         let talk_ms = ms(rec.answered_at, rec.bye_at);
 
-        let media = rec.media.as_ref().map(|m| {
-            let (p2c, c2p) = if direction == Direction::Inbound {
-                (m.callee_to_caller.clone(), m.caller_to_callee.clone())
-            } else {
-                (m.caller_to_callee.clone(), m.callee_to_caller.clone())
-            };
-            let platform_known = direction != Direction::Unknown;
-            Media {
-                known: m.known,
-                unknown_reason: None,
-                platform_to_carrier: platform_known.then_some(p2c),
-                carrier_to_platform: platform_known.then_some(c2p),
-                caller_to_callee: m.caller_to_callee.clone(),
-                callee_to_caller: m.callee_to_caller.clone(),
-            }
-        });
-
+        // Media fields and media anomalies are added by `media::MediaTracker::annotate`.
         Outcome {
             schema_version: SCHEMA_VERSION,
             butter_call_id,
@@ -279,7 +261,7 @@ impl Classifier {
             ring_ms,
             talk_ms,
             anomalies,
-            media,
+            media: None,
         }
     }
 }

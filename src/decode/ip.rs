@@ -315,7 +315,7 @@ impl Defrag {
         if pos < end {
             gaps.push((pos, end));
         }
-        if covered == payload.len() && !payload.is_empty() {
+        if covered == payload.len() && !payload.is_empty() && p.data[offset..end] == *payload {
             stats.inc("ip", "fragment_duplicate");
         } else if covered > 0 {
             stats.inc("ip", "fragment_overlap");

@@ -2,6 +2,7 @@
 //! UDP, TCP (with stream reassembly and SIP framing), WebSocket, SCTP.
 //! No I/O; all timers run on frame timestamps.
 
+mod hep;
 mod ip;
 mod link;
 mod sctp;
@@ -115,6 +116,8 @@ pub struct Decoder {
     sctp: sctp::Sctp,
     unknown_linktypes: Vec<u32>,
     last_sweep: Option<Timestamp>,
+    /// SCTP user messages expire like IP fragments.
+    fragment_timeout_ns: i64,
 }
 
 impl Decoder {
@@ -126,6 +129,7 @@ impl Decoder {
             sctp: sctp::Sctp::default(),
             unknown_linktypes: Vec::new(),
             last_sweep: None,
+            fragment_timeout_ns: (cfg.fragment_timeout_ms as i64).saturating_mul(1_000_000),
         }
     }
 
@@ -162,11 +166,14 @@ impl Decoder {
     /// time (a full table scan each frame would cost more than decoding).
     fn sweep(&mut self, now: Timestamp, out: &mut dyn FnMut(Event<'_>)) {
         match self.last_sweep {
-            Some(t) if now.0.saturating_sub(t.0) < SWEEP_EVERY_NS => {}
+            // A clock step backwards also sweeps (and restarts the interval).
+            Some(t) if now.0 >= t.0 && now.0 - t.0 < SWEEP_EVERY_NS => {}
             _ => {
                 self.last_sweep = Some(now);
                 self.defrag.expire(now, &mut self.stats);
                 self.tcp.expire(now, &mut self.stats, out);
+                self.sctp
+                    .expire(now, self.fragment_timeout_ns, &mut self.stats);
             }
         }
     }
@@ -181,3 +188,6 @@ fn be16(b: &[u8], at: usize) -> u16 {
 fn be32(b: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,6 +3,7 @@
 
 use super::{be16, be32, sipstart, Ctx, Decoder, Event, SipPacket, Transport};
 use crate::stats::Counters;
+use crate::time::Timestamp;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
@@ -13,6 +14,7 @@ const MAX_PENDING: usize = 16 << 20;
 struct Frag {
     next_tsn: u32,
     data: Vec<u8>,
+    first: Timestamp,
 }
 
 /// Fragmented user messages being reassembled, by (src, dst, stream, SSN/MID).
@@ -23,6 +25,20 @@ pub(super) struct Sctp {
 }
 
 impl Sctp {
+    /// Drop user messages whose first fragment is older than `timeout_ns`.
+    pub(super) fn expire(&mut self, now: Timestamp, timeout_ns: i64, stats: &mut Counters) {
+        let mut freed = 0;
+        self.frags.retain(|_, f| {
+            let keep = now.0.saturating_sub(f.first.0) <= timeout_ns;
+            if !keep {
+                freed += f.data.len();
+                stats.inc("sctp", "fragment_timeout");
+            }
+            keep
+        });
+        self.bytes -= freed;
+    }
+
     pub(super) fn finish(&mut self, stats: &mut Counters) {
         stats.add(
             "sctp",
@@ -40,6 +56,7 @@ impl Sctp {
         flags: u8,
         tsn: u32,
         user: &[u8],
+        now: Timestamp,
         stats: &mut Counters,
     ) -> Option<Vec<u8>> {
         if flags & 0x02 != 0 {
@@ -53,6 +70,7 @@ impl Sctp {
                 Frag {
                     next_tsn: tsn.wrapping_add(1),
                     data: user.to_vec(),
+                    first: now,
                 },
             );
         } else {
@@ -136,10 +154,14 @@ impl Decoder {
             if let Some((tsn, stream, ssn, user)) = parsed {
                 if flags & 0x03 == 0x03 {
                     emit(c, src, dst, user, out);
-                } else if let Some(whole) =
-                    self.sctp
-                        .fragment((src, dst, stream, ssn), flags, tsn, user, &mut self.stats)
-                {
+                } else if let Some(whole) = self.sctp.fragment(
+                    (src, dst, stream, ssn),
+                    flags,
+                    tsn,
+                    user,
+                    c.ts,
+                    &mut self.stats,
+                ) {
                     emit(c, src, dst, &whole, out);
                 }
             }

@@ -4,6 +4,11 @@
 /// Longest start line we wait for before deciding the bytes are not SIP.
 pub(crate) const MAX_START_LINE: usize = 8192;
 
+/// Longest method name accepted: standard methods have at most 9 letters;
+/// the bound keeps arbitrary token runs (bodies after a gap) from looking
+/// like a start line.
+const MAX_METHOD: usize = 32;
+
 /// Outcome of looking at the first line of some bytes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Start {
@@ -67,7 +72,7 @@ pub(crate) fn is_start_line(line: &[u8]) -> bool {
         return false;
     };
     let method = &line[..sp1];
-    if method.is_empty() || !method.iter().all(|&b| is_token(b)) {
+    if method.is_empty() || method.len() > MAX_METHOD || !method.iter().all(|&b| is_token(b)) {
         return false;
     }
     let rest = &line[sp1 + 1..];
@@ -87,9 +92,10 @@ fn plausible_prefix(b: &[u8]) -> bool {
         return true;
     }
     match memchr::memchr(b' ', b) {
-        None => b.iter().all(|&c| is_token(c)),
+        None => b.len() <= MAX_METHOD && b.iter().all(|&c| is_token(c)),
         Some(sp) => {
             sp > 0
+                && sp <= MAX_METHOD
                 && b[..sp].iter().all(|&c| is_token(c))
                 && b[sp..].iter().all(|&c| c >= b' ' && c != 0x7f)
         }

@@ -19,8 +19,12 @@ use std::net::{IpAddr, SocketAddr};
 
 /// Segments held behind one hole before it is declared a gap.
 const MAX_OOO_SEGMENTS: usize = 256;
+/// Capture time a hole may stay open before it is declared a gap: beyond
+/// TCP's retransmission timeouts (RFC 6298: 1 s initial, backing off), so a
+/// one-way mirror that never shows the peer's ACK still moves on.
+const REORDER_WINDOW_NS: i64 = 3_000_000_000;
 /// TCP directions tracked at once; beyond this new ones are not followed (counted).
-const MAX_FLOWS: usize = 1 << 20;
+const MAX_FLOWS: usize = 1 << 18;
 /// Longest HTTP Upgrade header block waited for.
 const MAX_HTTP_HEADER: usize = 16 << 10;
 
@@ -70,10 +74,14 @@ struct Dir {
     peer_acked: Option<u32>,
     last: Timestamp,
     ws: WsState,
+    /// One of the ports is a configured TLS port.
+    tls_port: bool,
+    /// The WebSocket handshake named the `sip` subprotocol (RFC 7118 §4.1).
+    ws_sip: bool,
 }
 
 impl Dir {
-    fn new(ts: Timestamp) -> Self {
+    fn new(ts: Timestamp, tls_port: bool) -> Self {
         Dir {
             mode: Mode::Probe,
             next_seq: None,
@@ -85,6 +93,8 @@ impl Dir {
             peer_acked: None,
             last: ts,
             ws: WsState::default(),
+            tls_port,
+            ws_sip: false,
         }
     }
 
@@ -159,10 +169,12 @@ impl Tcp {
     ) {
         let key = Key { src, dst };
         let rkey = Key { src: dst, dst: src };
-        if flags & ACK != 0 {
-            if let Some(r) = self.flows.get_mut(&rkey) {
+        let mut rev_tls = false;
+        if let Some(r) = self.flows.get_mut(&rkey) {
+            if flags & ACK != 0 {
                 r.peer_acked = Some(ack);
             }
+            rev_tls = r.mode == Mode::Tls;
         }
         if flags & RST != 0 {
             for k in [key, rkey] {
@@ -173,18 +185,18 @@ impl Tcp {
             }
             return;
         }
-        if !self.flows.contains_key(&key) {
-            if payload.is_empty() && flags & SYN == 0 {
-                return; // a bare ACK/FIN of a stream we never followed
-            }
-            if self.flows.len() >= MAX_FLOWS {
-                return stats.inc("tcp", "flow_table_full");
-            }
+        if payload.is_empty() && flags & SYN == 0 && !self.flows.contains_key(&key) {
+            return; // a bare ACK/FIN of a stream we never followed
         }
-        let rev_tls = self.flows.get(&rkey).is_some_and(|r| r.mode == Mode::Tls);
+        if self.flows.len() >= MAX_FLOWS && !self.flows.contains_key(&key) {
+            return stats.inc("tcp", "flow_table_full");
+        }
         let tls_port =
             self.lim.tls_ports.contains(&src.port()) || self.lim.tls_ports.contains(&dst.port());
-        let d = self.flows.entry(key).or_insert_with(|| Dir::new(c.ts));
+        let d = self
+            .flows
+            .entry(key)
+            .or_insert_with(|| Dir::new(c.ts, tls_port));
         let before = d.mem();
         let was_tls = d.mode == Mode::Tls;
         d.last = c.ts;
@@ -224,9 +236,6 @@ impl Tcp {
             if d.mode == Mode::Ws {
                 d.mode = Mode::Other;
             }
-            if let Some(n) = d.next_seq {
-                d.next_seq = Some(n); // later segments resume at the next start line
-            }
             self.total -= m;
         }
     }
@@ -239,6 +248,21 @@ impl Tcp {
         stats: &mut Counters,
         out: &mut dyn FnMut(Event<'_>),
     ) {
+        // Holes open for longer than the reordering window are gaps.
+        for (k, d) in self.flows.iter_mut() {
+            while d
+                .ooo
+                .iter()
+                .any(|h| now.0.saturating_sub(h.ts.0) > REORDER_WINDOW_NS)
+            {
+                let (before, held) = (d.mem(), d.ooo.len());
+                gap(d, *k, &self.lim, stats, out);
+                self.total = self.total + d.mem() - before;
+                if d.ooo.len() == held {
+                    break;
+                }
+            }
+        }
         let idle = self.idle_ns;
         let old: Vec<Key> = self
             .flows
@@ -286,7 +310,11 @@ fn flush(
             Mode::Sip | Mode::Probe | Mode::WsHandshake | Mode::Ws
         )
     {
+        let held = d.ooo.len();
         gap(d, key, lim, stats, out);
+        if d.ooo.len() == held {
+            break;
+        }
     }
 }
 
@@ -316,6 +344,7 @@ fn on_segment(
         d.mode = Mode::Probe;
         d.synced = true;
         d.fin_seq = None;
+        d.peer_acked = None;
         d.next_seq = Some(s.seq.wrapping_add(1));
         return;
     }
@@ -394,7 +423,11 @@ fn on_segment(
     let acked_past_hole = d
         .peer_acked
         .is_some_and(|a| a.wrapping_sub(next) as i32 > 0);
-    if acked_past_hole || d.ooo_bytes > lim.max_flow || d.ooo.len() > MAX_OOO_SEGMENTS {
+    let waited = d
+        .ooo
+        .iter()
+        .any(|h| c.ts.0.saturating_sub(h.ts.0) > REORDER_WINDOW_NS);
+    if acked_past_hole || waited || d.ooo_bytes > lim.max_flow || d.ooo.len() > MAX_OOO_SEGMENTS {
         gap(d, s.key, lim, stats, out);
         if d.fin_seq.is_some() && d.fin_seq == d.next_seq {
             close(d, stats);
@@ -455,8 +488,7 @@ fn gap(d: &mut Dir, key: Key, lim: &Limits, stats: &mut Counters, out: &mut dyn 
         _ => {}
     }
     d.next_seq = Some(first);
-    loop {
-        let Some(next) = d.next_seq else { break };
+    while let Some(next) = d.next_seq {
         let Some(i) = d
             .ooo
             .iter()
@@ -512,6 +544,18 @@ fn classify(b: &[u8], tls_port: bool) -> Class {
     Class::Other
 }
 
+/// Whether an HTTP header block has `Sec-WebSocket-Protocol` listing `sip`.
+fn names_sip_subprotocol(headers: &[u8]) -> bool {
+    const NAME: &[u8] = b"sec-websocket-protocol:";
+    headers.split(|&b| b == b'\n').any(|line| {
+        line.len() > NAME.len()
+            && line[..NAME.len()].eq_ignore_ascii_case(NAME)
+            && line[NAME.len()..]
+                .split(|&b| b == b',')
+                .any(|v| v.trim_ascii().eq_ignore_ascii_case(b"sip"))
+    })
+}
+
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle))
@@ -529,7 +573,7 @@ fn process(
 ) {
     loop {
         match d.mode {
-            Mode::Probe => match classify(&d.buf, false) {
+            Mode::Probe => match classify(&d.buf, d.tls_port) {
                 Class::Sip => {
                     d.mode = Mode::Sip;
                     d.synced = true;
@@ -550,6 +594,7 @@ fn process(
             Mode::Sip => return sip_frames(d, key, lim, frame, ts, stats, out),
             Mode::WsHandshake => match memchr::memmem::find(&d.buf, b"\r\n\r\n") {
                 Some(end) => {
+                    d.ws_sip = names_sip_subprotocol(&d.buf[..end]);
                     d.buf.drain(..end + 4);
                     d.mode = Mode::Ws;
                 }
@@ -563,6 +608,7 @@ fn process(
                 }
             },
             Mode::Ws => {
+                let ws_sip = d.ws_sip;
                 let mut emit = |m: &[u8]| {
                     if sipstart::looks_like_sip(m) {
                         out(Event::Sip(SipPacket {
@@ -573,7 +619,8 @@ fn process(
                             transport: Transport::Ws,
                             payload: m,
                         }));
-                    } else {
+                    } else if ws_sip {
+                        // Only a connection negotiated for SIP is expected to carry it.
                         stats.inc("ws", "message_not_sip");
                     }
                 };
@@ -763,5 +810,69 @@ impl Decoder {
             &mut self.stats,
             out,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_stream_starts() {
+        assert_eq!(classify(b"INVITE sip:a@b SIP/2.0\r\n", true), Class::Sip);
+        assert_eq!(classify(b"\x16\x03\x01\x02\x00", false), Class::Tls);
+        assert_eq!(classify(b"\x17\x03\x03", false), Class::Tls);
+        assert_eq!(classify(b"binary", true), Class::Tls);
+        assert_eq!(
+            classify(b"GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", false),
+            Class::Ws
+        );
+        assert_eq!(
+            classify(
+                b"HTTP/1.1 101 Switching\r\nUpgrade: WebSocket\r\n\r\n",
+                false
+            ),
+            Class::Ws
+        );
+        assert_eq!(
+            classify(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", false),
+            Class::Other
+        );
+        assert_eq!(classify(b"GET / HTTP/1.1\r\nHost:", false), Class::NeedMore);
+        assert_eq!(classify(b"SSH-2.0-OpenSSH_9.2\r\n", false), Class::Other);
+    }
+
+    #[test]
+    fn sip_subprotocol() {
+        assert!(names_sip_subprotocol(
+            b"GET / HTTP/1.1\r\nSec-WebSocket-Protocol: sip\r"
+        ));
+        assert!(names_sip_subprotocol(
+            b"HTTP/1.1 101 OK\r\nsec-websocket-protocol: chat, SIP\r"
+        ));
+        assert!(!names_sip_subprotocol(
+            b"GET / HTTP/1.1\r\nSec-WebSocket-Protocol: sipx\r"
+        ));
+        assert!(!names_sip_subprotocol(
+            b"GET / HTTP/1.1\r\nUpgrade: websocket\r"
+        ));
+    }
+
+    #[test]
+    fn framer_fallback_and_keepalives() {
+        assert!(matches!(frame_sip(b"\r\n\r\n"), Ok(Framed::Complete(4))));
+        assert!(matches!(
+            frame_sip(b"X a SIP/2.0\r\nl: 3\r\n\r\nabcX"),
+            Ok(Framed::Complete(24))
+        ));
+        assert!(matches!(
+            frame_sip(b"X a SIP/2.0\r\nContent-Length: 9\r\n\r\nabc"),
+            Ok(Framed::Partial)
+        ));
+        assert!(frame_sip(b"X a SIP/2.0\r\nContent-Length: x\r\n\r\n").is_err());
+        assert_eq!(find_start(b"junk\r\nbody\r\nBYE sip:a SIP/2.0\r\n"), Ok(12));
+        assert_eq!(find_start(b"junk\r\nBYE sip:a SI"), Err(6));
+        assert_eq!(find_start(b"junk\r\nmore"), Err(6)); // may still become a start line
+        assert_eq!(find_start(b"junk\r\n\x00\x01"), Err(8));
     }
 }

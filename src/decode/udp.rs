@@ -1,4 +1,4 @@
-//! UDP (RFC 768): SIP by content, GTP-U and VXLAN tunnels by their ports,
+//! UDP (RFC 768): SIP by content, HEP3 by its magic, GTP-U and VXLAN tunnels by their ports,
 //! everything else handed on as a media candidate.
 
 use super::tunnel::{GTPU_PORT, VXLAN_PORT};
@@ -36,6 +36,9 @@ impl Decoder {
             return;
         }
         if (sport == VXLAN_PORT || dport == VXLAN_PORT) && self.vxlan(c, payload, depth, out) {
+            return;
+        }
+        if payload.starts_with(b"HEP3") && super::hep::hep3(c, payload, &mut self.stats, out) {
             return;
         }
         let src = SocketAddr::new(src, sport);

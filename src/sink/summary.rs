@@ -7,6 +7,7 @@
 //! always render byte-for-byte the same summary.
 
 use crate::outcome::{Correlation, Direction, Outcome, Status};
+use crate::sink::webhook::WebhookStats;
 use crate::stats::Counters;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -21,7 +22,7 @@ pub struct Summary {
     total: u64,
     finals: u64,
     by_status: BTreeMap<Status, u64>,
-    by_code: BTreeMap<Option<u16>, CodeStats>,
+    by_code: BTreeMap<CodeRow, CodeStats>,
     asr: BTreeMap<Direction, Asr>,
     pdd_ms: Vec<u64>,
     ring_ms: Vec<u64>,
@@ -34,6 +35,33 @@ pub struct Summary {
     auth_challenged: u64,
     first_invite: Option<String>,
     last_invite: Option<String>,
+    webhook: Option<WebhookStats>,
+}
+
+/// A row of the by-code table: real codes in order, then calls that ended
+/// without a final response, then calls still open without one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum CodeRow {
+    Code(u16),
+    NoResponse,
+    OpenNoResponse,
+}
+
+impl CodeRow {
+    fn of(o: &Outcome) -> CodeRow {
+        match (o.sip_code, o.is_final) {
+            (Some(c), _) => CodeRow::Code(c),
+            (None, true) => CodeRow::NoResponse,
+            (None, false) => CodeRow::OpenNoResponse,
+        }
+    }
+
+    fn code(self) -> Option<u16> {
+        match self {
+            CodeRow::Code(c) => Some(c),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -118,7 +146,7 @@ impl Summary {
         self.total += 1;
         *self.by_status.entry(o.status).or_default() += 1;
 
-        let code = self.by_code.entry(o.sip_code).or_default();
+        let code = self.by_code.entry(CodeRow::of(o)).or_default();
         code.calls += 1;
         if let Some(r) = &o.sip_reason {
             *code.reasons.entry(r.clone()).or_default() += 1;
@@ -180,6 +208,12 @@ impl Summary {
         {
             self.last_invite = Some(o.invite_at.clone());
         }
+    }
+
+    /// Include the webhook sink's final counts (a "Webhook" section and the
+    /// `webhook` JSON key, which is null when no webhook was configured).
+    pub fn set_webhook(&mut self, stats: WebhookStats) {
+        self.webhook = Some(stats);
     }
 
     /// Calls counted so far.
@@ -256,8 +290,8 @@ impl Summary {
         head.row(vec![
             "auth challenged".into(),
             format!(
-                "{} calls (401/407 before the final answer)",
-                self.auth_challenged
+                "{} of {} calls (401/407 before the final answer)",
+                self.auth_challenged, self.total
             ),
         ]);
         out += &head.render(2);
@@ -283,20 +317,15 @@ impl Summary {
                 "meaning".into(),
             ]);
             let mut actions = Vec::new();
-            // Real codes in order, calls without a final response last.
-            let codes = self
-                .by_code
-                .iter()
-                .filter(|(c, _)| c.is_some())
-                .chain(self.by_code.iter().filter(|(c, _)| c.is_none()));
-            for (code, s) in codes {
+            for (row, s) in &self.by_code {
                 let (meaning, action) = s.top_advice();
-                let reason = match code {
-                    Some(_) => s.top_reason().unwrap_or("").to_string(),
-                    None => "(no final response)".into(),
+                let reason = match row {
+                    CodeRow::Code(_) => s.top_reason().unwrap_or("").to_string(),
+                    CodeRow::NoResponse => "(no final response)".into(),
+                    CodeRow::OpenNoResponse => "(open, none yet)".into(),
                 };
                 t.row(vec![
-                    code.map_or("-".into(), |c| c.to_string()),
+                    row.code().map_or("-".into(), |c| c.to_string()),
                     s.calls.to_string(),
                     reason,
                     meaning.to_string(),
@@ -305,7 +334,10 @@ impl Summary {
             }
             let rendered = t.render(2);
             let mut lines = rendered.lines();
+            // Actions go under the reason column, on their own line: they are sentences.
+            let mut indent = 15;
             if let Some(h) = lines.next() {
+                indent = h.find("reason").unwrap_or(indent);
                 out += h;
                 out += "\n";
             }
@@ -313,7 +345,7 @@ impl Summary {
                 out += line;
                 out += "\n";
                 if !action.is_empty() {
-                    let _ = writeln!(out, "{:15}action: {action}", "");
+                    let _ = writeln!(out, "{:indent$}action: {action}", "");
                 }
             }
 
@@ -388,8 +420,8 @@ impl Summary {
                 for (cause, s) in self.top_causes(*dir) {
                     t.row(vec![
                         s.calls.to_string(),
-                        cause.to_string(),
                         codes_list(&s.codes),
+                        cause.to_string(),
                     ]);
                 }
                 out += &t.render(4);
@@ -435,11 +467,27 @@ impl Summary {
             }
         }
 
+        if let Some(w) = &self.webhook {
+            out += "\n";
+            out += &title("Webhook");
+            let mut t = Table::new(&[Align::Left, Align::Right]);
+            for (k, v) in [
+                ("queued", w.queued),
+                ("delivered", w.delivered),
+                ("retries", w.retries),
+                ("rejected (3xx/4xx)", w.rejected),
+                ("gave up after retries", w.retries_exhausted),
+                ("dropped, queue full", w.dropped),
+                ("abandoned at shutdown", w.abandoned),
+            ] {
+                t.row(vec![k.into(), v.to_string()]);
+            }
+            out += &t.render(2);
+        }
+
         out += "\n";
-        let total = problems.total();
-        out += &title(&format!(
-            "Problems (counted, never dropped silently): {total}"
-        ));
+        // No grand total: layers count different things (packets, messages, bytes).
+        out += &title("Problems by layer and reason (counted, never dropped silently)");
         if problems.is_empty() {
             out += "  none\n";
         } else {
@@ -474,12 +522,11 @@ impl Summary {
         let by_code: Vec<Value> = self
             .by_code
             .iter()
-            .filter(|(c, _)| c.is_some())
-            .chain(self.by_code.iter().filter(|(c, _)| c.is_none()))
-            .map(|(code, s)| {
+            .map(|(row, s)| {
                 let (meaning, action) = s.top_advice();
                 json!({
-                    "code": code,
+                    "code": row.code(),
+                    "open": *row == CodeRow::OpenNoResponse,
                     "calls": s.calls,
                     "reason": s.top_reason(),
                     "meaning": meaning,
@@ -586,6 +633,7 @@ impl Summary {
             "open_at_end": {"total": self.total - self.finals, "by_status": open},
             "anomalies": self.anomalies,
             "problems": {"total": problems.total(), "by_layer": by_layer},
+            "webhook": self.webhook,
         })
     }
 }
@@ -628,15 +676,13 @@ fn ratio(n: u64, of: u64) -> String {
     pct(n, of)
 }
 
+/// `486`, `480,486` or `-` (no final response): the codes behind a cause.
 fn codes_list(codes: &BTreeMap<Option<u16>, u64>) -> String {
     let parts: Vec<String> = codes
-        .iter()
-        .map(|(c, n)| match c {
-            Some(c) => format!("{c} x{n}"),
-            None => format!("no final response x{n}"),
-        })
+        .keys()
+        .map(|c| c.map_or("-".to_string(), |c| c.to_string()))
         .collect();
-    format!("({})", parts.join(", "))
+    parts.join(",")
 }
 
 /// Milliseconds for people: `850ms`, `2.35s`, `4m05s`, `1h02m03s`.

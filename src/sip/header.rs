@@ -75,65 +75,56 @@ pub(crate) enum Known {
 /// Number of [`Known`] headers (size of the index).
 pub(crate) const KNOWN_COUNT: usize = 14;
 
-impl Known {
-    /// Canonical (long) name.
-    pub(crate) const fn name(self) -> &'static str {
-        match self {
-            Known::CallId => "Call-ID",
-            Known::CSeq => "CSeq",
-            Known::Via => "Via",
-            Known::From => "From",
-            Known::To => "To",
-            Known::ContentLength => "Content-Length",
-            Known::Contact => "Contact",
-            Known::Reason => "Reason",
-            Known::ContentType => "Content-Type",
-            Known::MaxForwards => "Max-Forwards",
-            Known::RecordRoute => "Record-Route",
-            Known::Route => "Route",
-            Known::UserAgent => "User-Agent",
-            Known::Server => "Server",
-        }
-    }
+/// `name` (token characters only) equals the lowercase `lower`, ignoring
+/// ASCII case: `| 0x20` folds case and maps no other token byte onto a
+/// letter or `-`.
+#[inline(always)]
+fn eq_lower(name: &[u8], lower: &[u8]) -> bool {
+    name.len() == lower.len() && name.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
 }
 
-/// Classify a header name; dispatch on length and first byte so the common
-/// case costs one or two comparisons.
-#[inline]
+/// Classify a header name already checked to be a token; dispatch on
+/// length and first byte so the common case costs one or two comparisons.
+#[inline(always)]
 pub(crate) fn known(name: &[u8]) -> Option<Known> {
     let first = *name.first()? | 0x20;
-    let k = match (name.len(), first) {
-        (1, b'i') => Known::CallId,
-        (1, b'v') => Known::Via,
-        (1, b'f') => Known::From,
-        (1, b't') => Known::To,
-        (1, b'l') => Known::ContentLength,
-        (1, b'm') => Known::Contact,
-        (1, b'c') => Known::ContentType,
-        (1, _) => return None,
-        (2, b't') => Known::To,
-        (3, b'v') => Known::Via,
-        (4, b'f') => Known::From,
-        (4, b'c') => Known::CSeq,
-        (5, b'r') => Known::Route,
-        (6, b's') => Known::Server,
-        (6, b'r') => Known::Reason,
+    let (k, lower): (Known, &[u8]) = match (name.len(), first) {
+        (1, b'i') => return Some(Known::CallId),
+        (1, b'v') => return Some(Known::Via),
+        (1, b'f') => return Some(Known::From),
+        (1, b't') => return Some(Known::To),
+        (1, b'l') => return Some(Known::ContentLength),
+        (1, b'm') => return Some(Known::Contact),
+        (1, b'c') => return Some(Known::ContentType),
+        (2, b't') => (Known::To, b"to"),
+        (3, b'v') => (Known::Via, b"via"),
+        (4, b'f') => (Known::From, b"from"),
+        (4, b'c') => (Known::CSeq, b"cseq"),
+        (5, b'r') => (Known::Route, b"route"),
+        (6, b's') => (Known::Server, b"server"),
+        (6, b'r') => (Known::Reason, b"reason"),
         (7, b'c') => {
             if name[1] | 0x20 == b'a' {
-                Known::CallId
+                (Known::CallId, b"call-id")
             } else {
-                Known::Contact
+                (Known::Contact, b"contact")
             }
         }
-        (10, b'u') => Known::UserAgent,
-        (12, b'c') => Known::ContentType,
-        (12, b'm') => Known::MaxForwards,
-        (12, b'r') => Known::RecordRoute,
-        (14, b'c') => Known::ContentLength,
+        (10, b'u') => (Known::UserAgent, b"user-agent"),
+        (12, b'c') => (Known::ContentType, b"content-type"),
+        (12, b'm') => (Known::MaxForwards, b"max-forwards"),
+        (12, b'r') => (Known::RecordRoute, b"record-route"),
+        (14, b'c') => (Known::ContentLength, b"content-length"),
         _ => return None,
     };
-    if name.len() == 1 || name.eq_ignore_ascii_case(k.name().as_bytes()) {
-        Some(k)
+    eq_lower(name, lower).then_some(k)
+}
+
+/// [`known`] for a caller-supplied name that may contain any byte.
+#[inline]
+pub(crate) fn known_checked(name: &[u8]) -> Option<Known> {
+    if name.iter().all(|&b| is_token(b)) {
+        known(name)
     } else {
         None
     }

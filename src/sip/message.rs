@@ -2,10 +2,11 @@
 //! headers. Typed accessors tokenise values only when asked.
 
 use super::error::{Error, ErrorKind};
-use super::header::{is_lws, is_token, known, name_eq, Known, KNOWN_COUNT};
-use super::parse::{parse_decimal, Head};
+use super::header::{is_lws, is_token, known, known_checked, name_eq, Known, KNOWN_COUNT};
+use super::parse::parse_decimal;
 use super::value::{
-    offset_in, parse_name_addr, parse_reason, parse_via, NameAddr, Reason, Split, Via,
+    offset_in, parse_name_addr, parse_name_addr_single, parse_reason, parse_via, NameAddr, Reason,
+    Split, Via,
 };
 use super::{Method, StartLine};
 use memchr::memchr;
@@ -55,16 +56,16 @@ impl Index {
 #[derive(Copy, Clone, Debug)]
 pub struct Message<'a> {
     /// Start line to end of body.
-    buf: &'a [u8],
+    pub(crate) buf: &'a [u8],
     /// Bytes skipped before the start line (CRLF keep-alives), so errors
     /// report offsets into the caller's buffer.
-    base: u32,
-    start: StartLine<'a>,
-    headers_start: u32,
-    headers_end: u32,
-    body_start: u32,
-    idx: Index,
-    content_length: Result<Option<u32>, Error>,
+    pub(crate) base: u32,
+    pub(crate) start: StartLine<'a>,
+    pub(crate) headers_start: u32,
+    pub(crate) headers_end: u32,
+    pub(crate) body_start: u32,
+    pub(crate) idx: Index,
+    pub(crate) content_length: Result<Option<u32>, Error>,
 }
 
 /// `CSeq: number method` (RFC 3261 20.16).
@@ -86,19 +87,6 @@ pub struct Header<'a> {
 }
 
 impl<'a> Message<'a> {
-    pub(crate) fn from_head(buf: &'a [u8], base: u32, h: Head<'a>) -> Self {
-        Message {
-            buf,
-            base,
-            start: h.start,
-            headers_start: h.headers_start,
-            headers_end: h.headers_end,
-            body_start: h.body_start,
-            idx: h.idx,
-            content_length: h.content_length,
-        }
-    }
-
     #[inline]
     fn err(&self, kind: ErrorKind, at: usize) -> Error {
         Error::new(kind, at + self.base as usize)
@@ -107,11 +95,6 @@ impl<'a> Message<'a> {
     #[inline]
     fn known(&self, k: Known) -> Option<&'a [u8]> {
         self.idx.get(k).map(|s| s.slice(self.buf))
-    }
-
-    #[inline]
-    fn offset_of(&self, sub: &[u8]) -> usize {
-        offset_in(self.buf, sub)
     }
 
     #[inline]
@@ -191,7 +174,7 @@ impl<'a> Message<'a> {
     /// First value of a header, case-insensitive, compact forms equivalent.
     #[inline]
     pub fn header(&self, name: &str) -> Option<&'a [u8]> {
-        match known(name.as_bytes()) {
+        match known_checked(name.as_bytes()) {
             Some(k) => self.known(k),
             None => self.header_all(name).next(),
         }
@@ -199,7 +182,7 @@ impl<'a> Message<'a> {
 
     /// Every line with that name, in order.
     pub fn header_all<'n>(&self, name: &'n str) -> HeaderValues<'a, 'n> {
-        match known(name.as_bytes()) {
+        match known_checked(name.as_bytes()) {
             Some(k) => self.known_all(k),
             None => HeaderValues {
                 first: None,
@@ -278,8 +261,9 @@ impl<'a> Message<'a> {
             return Err(self.err(ErrorKind::MissingHeader, self.headers_end as usize));
         };
         let v = span.slice(self.buf);
-        let first = Split::new(v, b',').next().unwrap_or(v);
-        parse_via(first).map_err(|e| e.shift(self.offset_of(first) + self.base as usize))
+        parse_via(v)
+            .map(|(via, _)| via)
+            .map_err(|e| e.shift(span.s as usize + self.base as usize))
     }
 
     /// Every via-parm of every Via line, top first.
@@ -299,7 +283,7 @@ impl<'a> Message<'a> {
         let Some(span) = self.idx.get(k) else {
             return Err(self.err(ErrorKind::MissingHeader, self.headers_end as usize));
         };
-        parse_name_addr(span.slice(self.buf))
+        parse_name_addr_single(span.slice(self.buf))
             .map_err(|e| e.shift(span.s as usize + self.base as usize))
     }
 
@@ -472,13 +456,15 @@ impl<'a> Iterator for HeaderValues<'a, '_> {
     }
 }
 
-/// Comma-separated elements over every line of a list header.
+/// Comma-separated elements over every line of a list header. Elements
+/// are parsed in place: each parser stops at the `,` that ends its element.
 #[derive(Clone, Debug)]
 struct ListIter<'a> {
     buf: &'a [u8],
     base: usize,
     lines: HeaderValues<'a, 'static>,
-    cur: Option<Split<'a>>,
+    /// Rest of the current line after the last `,`.
+    rest: Option<&'a [u8]>,
 }
 
 impl<'a> ListIter<'a> {
@@ -487,17 +473,27 @@ impl<'a> ListIter<'a> {
             buf: m.buf,
             base: m.base as usize,
             lines: m.known_all(k),
-            cur: None,
+            rest: None,
         }
     }
 
-    /// Next element and its offset in the caller's buffer.
-    fn next_elem(&mut self) -> Option<(&'a [u8], usize)> {
-        loop {
-            if let Some(e) = self.cur.as_mut().and_then(Iterator::next) {
-                return Some((e, offset_in(self.buf, e) + self.base));
+    fn next_with<T>(
+        &mut self,
+        parse: impl Fn(&'a [u8]) -> Result<(T, usize), Error>,
+    ) -> Option<Result<T, Error>> {
+        let rest = match self.rest.take() {
+            Some(r) => r,
+            None => self.lines.next()?,
+        };
+        match parse(rest) {
+            Ok((item, end)) => {
+                if end < rest.len() {
+                    self.rest = Some(&rest[end + 1..]);
+                }
+                Some(Ok(item))
             }
-            self.cur = Some(Split::new(self.lines.next()?, b','));
+            // The rest of a malformed line cannot be split reliably.
+            Err(e) => Some(Err(e.shift(offset_in(self.buf, rest) + self.base))),
         }
     }
 }
@@ -509,8 +505,7 @@ pub struct Vias<'a>(ListIter<'a>);
 impl<'a> Iterator for Vias<'a> {
     type Item = Result<Via<'a>, Error>;
     fn next(&mut self) -> Option<Self::Item> {
-        let (e, at) = self.0.next_elem()?;
-        Some(parse_via(e).map_err(|err| err.shift(at)))
+        self.0.next_with(parse_via)
     }
 }
 
@@ -521,8 +516,7 @@ pub struct NameAddrs<'a>(ListIter<'a>);
 impl<'a> Iterator for NameAddrs<'a> {
     type Item = Result<NameAddr<'a>, Error>;
     fn next(&mut self) -> Option<Self::Item> {
-        let (e, at) = self.0.next_elem()?;
-        Some(parse_name_addr(e).map_err(|err| err.shift(at)))
+        self.0.next_with(parse_name_addr)
     }
 }
 

@@ -20,17 +20,6 @@ pub enum Status {
     Partial,
 }
 
-/// Start line and header block of one message (`buf[0]` is the start line).
-pub(crate) struct Head<'a> {
-    pub(crate) start: StartLine<'a>,
-    pub(crate) headers_start: u32,
-    pub(crate) headers_end: u32,
-    pub(crate) body_start: u32,
-    pub(crate) idx: Index,
-    /// Content-Length as found: `Ok(None)` when absent.
-    pub(crate) content_length: Result<Option<u32>, Error>,
-}
-
 /// Number of leading CR/LF bytes (RFC 3261 7.5: ignored before a start line;
 /// RFC 5626 3.5.1: CRLF keep-alives).
 #[inline]
@@ -53,9 +42,9 @@ pub fn parse(buf: &[u8]) -> Result<Message<'_>, Error> {
         return Err(Error::new(ErrorKind::TooLarge, 0));
     }
     let msg = &buf[skip..];
-    let head = parse_head(msg).map_err(|e| e.shift(skip))?;
-    let body_start = head.body_start as usize;
-    let end = match head.content_length {
+    let mut m = parse_head(msg, true).map_err(|e| e.shift(skip))?;
+    let body_start = m.body_start as usize;
+    let end = match m.content_length {
         Ok(Some(n)) => {
             let end = body_start + n as usize;
             if end > msg.len() {
@@ -69,7 +58,9 @@ pub fn parse(buf: &[u8]) -> Result<Message<'_>, Error> {
         Err(e) if e.kind == ErrorKind::ConflictingContentLength => msg.len(),
         Err(e) => return Err(e.shift(skip)),
     };
-    Ok(Message::from_head(&msg[..end], skip as u32, head))
+    m.buf = &msg[..end];
+    m.base = skip as u32;
+    Ok(m)
 }
 
 /// Frame one message at the start of a stream buffer (TCP, TLS).
@@ -84,7 +75,7 @@ pub fn parse_stream(buf: &[u8]) -> Result<Status, Error> {
         return Ok(Status::Partial);
     }
     let msg = &buf[skip..];
-    let head = match parse_head(msg) {
+    let head = match parse_head(msg, false) {
         Ok(h) => h,
         Err(e) if e.kind == ErrorKind::Truncated => return Ok(Status::Partial),
         Err(e) => return Err(e.shift(skip)),
@@ -100,8 +91,10 @@ pub fn parse_stream(buf: &[u8]) -> Result<Status, Error> {
 
 /// Validate start line and header syntax and index the well-known headers.
 /// `ErrorKind::Truncated` means the input ended first (the framer turns it
-/// into `Partial`).
-pub(crate) fn parse_head(buf: &[u8]) -> Result<Head<'_>, Error> {
+/// into `Partial`). In a `datagram` the end of the buffer is authoritative:
+/// a datagram that ends right after a complete header line is a message
+/// without body even though the blank line is missing.
+pub(crate) fn parse_head(buf: &[u8], datagram: bool) -> Result<Message<'_>, Error> {
     if buf.len() > u32::MAX as usize {
         return Err(Error::new(ErrorKind::TooLarge, 0));
     }
@@ -111,6 +104,9 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Head<'_>, Error> {
     let len = buf.len();
     let (headers_end, body_start) = loop {
         let Some(&b) = buf.get(pos) else {
+            if datagram {
+                break (len, len);
+            }
             return Err(Error::new(ErrorKind::Truncated, len));
         };
         if b == b'\n' {
@@ -123,14 +119,23 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Head<'_>, Error> {
                 None => return Err(Error::new(ErrorKind::Truncated, len)),
             }
         }
-        let line = header_line(buf, pos)?;
+        if let Some((colon, k)) = fast_name(buf, pos) {
+            // Canonical spelling of a well-known name: no name scan needed.
+            let (vs, ve, next) = header_value(buf, colon + 1, datagram)?;
+            idx.record(k, Span::new(vs, ve));
+            pos = next;
+            continue;
+        }
+        let line = header_line(buf, pos, datagram)?;
         if let Some(k) = known(&buf[line.name.0..line.name.1]) {
             idx.record(k, Span::new(line.value.0, line.value.1));
         }
         pos = line.next;
     };
     let content_length = content_length(buf, &idx, headers_start, headers_end);
-    Ok(Head {
+    Ok(Message {
+        buf,
+        base: 0,
         start,
         headers_start: headers_start as u32,
         headers_end: headers_end as u32,
@@ -148,8 +153,8 @@ pub(crate) struct Line {
 }
 
 /// Scan the header line starting at `pos` (not a blank line).
-#[inline]
-pub(crate) fn header_line(buf: &[u8], pos: usize) -> Result<Line, Error> {
+#[inline(always)]
+pub(crate) fn header_line(buf: &[u8], pos: usize, datagram: bool) -> Result<Line, Error> {
     let len = buf.len();
     let mut i = pos;
     while i < len && is_token(buf[i]) {
@@ -171,18 +176,30 @@ pub(crate) fn header_line(buf: &[u8], pos: usize) -> Result<Line, Error> {
     if buf[i] != b':' {
         return Err(Error::new(ErrorKind::BadHeader, i));
     }
-    let mut vs = i + 1;
+    let (vs, ve, next) = header_value(buf, i + 1, datagram)?;
+    Ok(Line {
+        name: (pos, name_end),
+        value: (vs, ve),
+        next,
+    })
+}
+
+/// The value starting right after the colon at `vs - 1`: trimmed bounds and
+/// the start of the next line (continuation lines included).
+#[inline(always)]
+fn header_value(buf: &[u8], mut vs: usize, datagram: bool) -> Result<(usize, usize, usize), Error> {
+    let len = buf.len();
     let mut j = vs;
     let (line_end, next) = loop {
-        let Some(lf) = memchr(b'\n', &buf[j..]) else {
+        let Some(lf) = find_lf(buf, j) else {
             return Err(Error::new(ErrorKind::Truncated, len));
         };
-        let lf = j + lf;
         match buf.get(lf + 1) {
-            // The next line may be a continuation: cannot tell yet.
-            None => return Err(Error::new(ErrorKind::Truncated, len)),
             Some(b' ' | b'\t') => j = lf + 1,
             Some(_) => break (lf, lf + 1),
+            None if datagram => break (lf, lf + 1),
+            // The next line may be a continuation: cannot tell yet.
+            None => return Err(Error::new(ErrorKind::Truncated, len)),
         }
     };
     let mut ve = line_end;
@@ -192,11 +209,121 @@ pub(crate) fn header_line(buf: &[u8], pos: usize) -> Result<Line, Error> {
     while vs < ve && matches!(buf[vs], b' ' | b'\t' | b'\r' | b'\n') {
         vs += 1;
     }
-    Ok(Line {
-        name: (pos, name_end),
-        value: (vs, ve),
-        next,
-    })
+    Ok((vs, ve, next))
+}
+
+/// Little-endian word of up to 8 bytes and the mask of its length.
+const fn pat(s: &[u8]) -> (u64, u64) {
+    let mut v = 0u64;
+    let mut i = 0;
+    while i < s.len() {
+        v |= (s[i] as u64) << (8 * i);
+        i += 1;
+    }
+    let mask = if s.len() == 8 {
+        !0
+    } else {
+        (1u64 << (8 * s.len())) - 1
+    };
+    (v, mask)
+}
+
+#[inline(always)]
+fn load8(buf: &[u8], at: usize) -> Option<u64> {
+    let b = buf.get(at..at + 8)?;
+    let mut w = [0u8; 8];
+    w.copy_from_slice(b);
+    Some(u64::from_le_bytes(w))
+}
+
+#[inline(always)]
+fn is(w: u64, p: (u64, u64)) -> bool {
+    w & p.1 == p.0
+}
+
+/// Recognise a well-known header written in its canonical spelling with the
+/// colon right after the name (what nearly every stack sends), from one or
+/// two word compares. Returns the colon's index. Anything else (odd case,
+/// compact forms, space before the colon) takes the general path.
+#[inline(always)]
+fn fast_name(buf: &[u8], pos: usize) -> Option<(usize, Known)> {
+    let w = load8(buf, pos)?;
+    let hit = |n: usize, k| Some((pos + n, k));
+    match w as u8 {
+        b'V' if is(w, pat(b"Via:")) => hit(3, Known::Via),
+        b'F' if is(w, pat(b"From:")) => hit(4, Known::From),
+        b'T' if is(w, pat(b"To:")) => hit(2, Known::To),
+        b'C' => {
+            if is(w, pat(b"Call-ID:")) {
+                hit(7, Known::CallId)
+            } else if is(w, pat(b"CSeq:")) {
+                hit(4, Known::CSeq)
+            } else if is(w, pat(b"Contact:")) {
+                hit(7, Known::Contact)
+            } else if is(w, pat(b"Content-")) {
+                let w2 = load8(buf, pos + 8)?;
+                if is(w2, pat(b"Length:")) {
+                    hit(14, Known::ContentLength)
+                } else if is(w2, pat(b"Type:")) {
+                    hit(12, Known::ContentType)
+                } else {
+                    None
+                }
+            } else {
+                None
+            }
+        }
+        b'M' if is(w, pat(b"Max-Forw")) && is(load8(buf, pos + 8)?, pat(b"ards:")) => {
+            hit(12, Known::MaxForwards)
+        }
+        b'R' => {
+            if is(w, pat(b"Reason:")) {
+                hit(6, Known::Reason)
+            } else if is(w, pat(b"Route:")) {
+                hit(5, Known::Route)
+            } else if is(w, pat(b"Record-R")) && is(load8(buf, pos + 8)?, pat(b"oute:")) {
+                hit(12, Known::RecordRoute)
+            } else {
+                None
+            }
+        }
+        b'S' if is(w, pat(b"Server:")) => hit(6, Known::Server),
+        b'U' if is(w, pat(b"User-Age")) && is(load8(buf, pos + 8)?, pat(b"nt:")) => {
+            hit(10, Known::UserAgent)
+        }
+        _ => None,
+    }
+}
+
+/// Index of the first `\n` at or after `from`. Header lines are short, so
+/// an inlined word-at-a-time scan of the first 64 bytes beats a call into
+/// `memchr`; longer lines fall through to it.
+#[inline(always)]
+fn find_lf(buf: &[u8], from: usize) -> Option<usize> {
+    find_byte(buf, from, b'\n')
+}
+
+/// Index of the first `byte` at or after `from` (word-at-a-time for the
+/// first 64 bytes, then `memchr`).
+#[inline(always)]
+pub(crate) fn find_byte(buf: &[u8], from: usize, byte: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let lf: u64 = LO * byte as u64;
+    let mut i = from;
+    let stop = buf.len().min(from + 64);
+    while i + 8 <= stop {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&buf[i..i + 8]);
+        let x = u64::from_le_bytes(w) ^ lf;
+        // Lowest set bit marks the first zero byte (exact for the first).
+        let t = x.wrapping_sub(LO) & !x & HI;
+        if t != 0 {
+            return Some(i + (t.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    memchr(byte, buf.get(i..)?).map(|p| i + p)
 }
 
 /// Content-Length from the index; on several lines every value must agree.
@@ -215,7 +342,7 @@ fn content_length(
     }
     let mut pos = headers_start;
     while pos < headers_end {
-        let Ok(line) = header_line(buf, pos) else {
+        let Ok(line) = header_line(buf, pos, true) else {
             break;
         };
         if known(&buf[line.name.0..line.name.1]) == Some(Known::ContentLength) {
@@ -371,8 +498,13 @@ fn check_request_uri(uri: &[u8]) -> Result<(), Error> {
         return bad(colon + 1);
     }
     if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") {
-        if let Some(p) = uri.iter().position(|&b| b == b'?') {
-            return bad(p);
+        // userinfo may contain `?` (RFC 4475 3.1.1.2); headers follow the host.
+        let host_at = uri
+            .iter()
+            .position(|&b| b == b'@')
+            .map_or(colon + 1, |a| a + 1);
+        if let Some(p) = uri[host_at..].iter().position(|&b| b == b'?') {
+            return bad(host_at + p);
         }
     }
     Ok(())

@@ -186,8 +186,16 @@ fn start_line_errors() {
     assert_eq!(e(b"\r\n\r\n").kind, ErrorKind::Empty);
     assert_eq!(e(b"").kind, ErrorKind::Empty);
     assert_eq!(
-        e(b"OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n").kind,
+        e(b"OPTIONS sip:a@b SIP/2.0\r\nVia: x").kind,
         ErrorKind::Truncated
+    );
+    assert_eq!(e(b"OPTIONS sip:a@b SIP/2.0").kind, ErrorKind::Truncated);
+    // A datagram ending right after a header line: the boundary ends it.
+    let m = parse(b"OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n").unwrap();
+    assert_eq!((m.header("v"), m.body()), (Some(&b"x"[..]), &b""[..]));
+    assert_eq!(
+        parse_stream(b"OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n"),
+        Ok(Status::Partial)
     );
     assert_eq!(
         e(b"OPTIONS sip:a@b SIP/2.0\r\nbad line\r\n\r\n").kind,

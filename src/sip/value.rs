@@ -4,7 +4,7 @@
 
 use super::error::{Error, ErrorKind};
 use super::header::{is_lws, is_token, trim};
-use super::parse::parse_decimal;
+use super::parse::{find_byte, parse_decimal};
 
 /// Byte offset of `sub` inside `base` (both borrowed from the same buffer).
 #[inline]
@@ -83,46 +83,93 @@ fn quoted_end(s: &[u8]) -> Option<usize> {
     None
 }
 
-/// Check `*( SEMI generic-param )`: `s` is empty or starts with `;`.
-pub(crate) fn check_params(s: &[u8]) -> Result<(), Error> {
-    if s.is_empty() {
-        return Ok(());
+/// Bytes allowed in an unquoted parameter value: `token`, `host` (IPv6
+/// brackets, `:`), and, leniently, any other visible byte a real UA puts
+/// there, except the separators `; , " < >`.
+const fn pvalue_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b > b' ' && b != 0x7f && !matches!(b, b';' | b',' | b'"' | b'<' | b'>');
+        c += 1;
     }
-    let mut parts = Split::new(&s[1..], b';');
-    for p in &mut parts {
-        let at = offset_in(s, p);
-        let (name, value) = split_param(p);
-        if name.is_empty() || !name.iter().all(|&b| is_token(b)) {
-            return Err(Error::new(ErrorKind::BadParam, at));
-        }
-        if let Some(v) = value {
-            let vat = offset_in(s, v);
-            if v.is_empty() {
-                return Err(Error::new(ErrorKind::BadParam, vat));
-            }
-            if v[0] == b'"' {
-                match quoted_end(v) {
-                    Some(e) if e == v.len() => {}
-                    Some(e) => return Err(Error::new(ErrorKind::BadParam, vat + e)),
-                    None => return Err(Error::new(ErrorKind::UnterminatedQuote, vat)),
-                }
-            } else if let Some(p) = v
-                .iter()
-                .position(|&b| is_lws(b) || matches!(b, b'"' | b'<' | b'>' | b',') || b < 0x20)
-            {
-                return Err(Error::new(ErrorKind::BadParam, vat + p));
-            }
-        }
-    }
-    Ok(())
+    t
 }
 
-/// `name [ "=" value ]`, both trimmed of LWS.
+static PVALUE: [bool; 256] = pvalue_table();
+
+/// hostname / IPv4 characters (plus `_`, seen in the wild).
+const fn host_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+        c += 1;
+    }
+    t
+}
+
+static HOST: [bool; 256] = host_table();
+
+#[inline(always)]
+fn skip_lws(s: &[u8], mut i: usize) -> usize {
+    while i < s.len() && is_lws(s[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Walk `*( SEMI param )` starting at `s[i] == ';'`, calling `f(name,
+/// value)` for each, checking the syntax on the way (`name [= value]`, value
+/// a token-ish word or a complete quoted string). Stops at the end or at a
+/// `,` that ends the list element; returns that index.
 #[inline]
-fn split_param(p: &[u8]) -> (&[u8], Option<&[u8]>) {
-    match p.iter().position(|&b| b == b'=') {
-        Some(eq) => (trim(&p[..eq]), Some(trim(&p[eq + 1..]))),
-        None => (trim(p), None),
+pub(crate) fn walk_params<'a>(
+    s: &'a [u8],
+    mut i: usize,
+    mut f: impl FnMut(&'a [u8], Option<&'a [u8]>),
+) -> Result<usize, Error> {
+    let len = s.len();
+    loop {
+        i = skip_lws(s, i + 1);
+        let ns = i;
+        while i < len && is_token(s[i]) {
+            i += 1;
+        }
+        if i == ns {
+            return Err(Error::new(ErrorKind::BadParam, ns));
+        }
+        let name = &s[ns..i];
+        i = skip_lws(s, i);
+        let mut value = None;
+        if i < len && s[i] == b'=' {
+            i = skip_lws(s, i + 1);
+            let vs = i;
+            if i < len && s[i] == b'"' {
+                match quoted_end(&s[i..]) {
+                    Some(e) => i += e,
+                    None => return Err(Error::new(ErrorKind::UnterminatedQuote, vs)),
+                }
+            } else {
+                while i < len && PVALUE[s[i] as usize] {
+                    i += 1;
+                }
+                if i == vs {
+                    return Err(Error::new(ErrorKind::BadParam, vs));
+                }
+            }
+            value = Some(&s[vs..i]);
+            i = skip_lws(s, i);
+        }
+        f(name, value);
+        if i >= len || s[i] == b',' {
+            return Ok(i);
+        }
+        if s[i] != b';' {
+            return Err(Error::new(ErrorKind::BadParam, i));
+        }
     }
 }
 
@@ -130,16 +177,16 @@ fn split_param(p: &[u8]) -> (&[u8], Option<&[u8]>) {
 /// parameter yields `Some(b"")`. Quoted values are returned with quotes.
 #[inline]
 pub(crate) fn find_param<'a>(s: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    if s.is_empty() {
+    if s.first() != Some(&b';') {
         return None;
     }
-    for p in Split::new(&s[1..], b';') {
-        let (n, v) = split_param(p);
-        if n.eq_ignore_ascii_case(name) {
-            return Some(v.unwrap_or(b""));
+    let mut found = None;
+    let _ = walk_params(s, 0, |n, v| {
+        if found.is_none() && n.len() == name.len() && n.eq_ignore_ascii_case(name) {
+            found = Some(v.unwrap_or(b""));
         }
-    }
-    None
+    });
+    found
 }
 
 /// One `via-parm` of a Via header (RFC 3261 20.42).
@@ -174,9 +221,7 @@ impl<'a> Cursor<'a> {
     #[inline]
     fn lws(&mut self) -> bool {
         let start = self.i;
-        while self.i < self.s.len() && is_lws(self.s[self.i]) {
-            self.i += 1;
-        }
+        self.i = skip_lws(self.s, self.i);
         self.i > start
     }
     #[inline]
@@ -205,18 +250,25 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Parse one trimmed via-parm.
-pub(crate) fn parse_via(s: &[u8]) -> Result<Via<'_>, Error> {
+/// Parse the via-parm at the start of `s` (leading LWS allowed). Returns it
+/// and the index where it ends: `s.len()` or the `,` before the next one.
+pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
     const K: ErrorKind = ErrorKind::BadVia;
     let mut c = Cursor { s, i: 0 };
-    c.token(K)?;
     c.lws();
-    c.expect(b'/', K)?;
-    c.lws();
-    c.token(K)?;
-    c.lws();
-    c.expect(b'/', K)?;
-    c.lws();
+    if s.len() >= c.i + 8 && s[c.i..c.i + 8].eq_ignore_ascii_case(b"SIP/2.0/") {
+        c.i += 8;
+    } else {
+        // sent-protocol with LWS around the slashes (RFC 4475 3.1.1.1).
+        c.token(K)?;
+        c.lws();
+        c.expect(b'/', K)?;
+        c.lws();
+        c.token(K)?;
+        c.lws();
+        c.expect(b'/', K)?;
+        c.lws();
+    }
     let transport = c.token(K)?;
     if !c.lws() {
         return Err(Error::new(K, c.i));
@@ -230,20 +282,39 @@ pub(crate) fn parse_via(s: &[u8]) -> Result<Via<'_>, Error> {
         port = Some(port_number(&mut c)?);
         c.lws();
     }
-    let params = &s[c.i..];
-    if !params.is_empty() && params[0] != b';' {
-        return Err(Error::new(K, c.i));
-    }
-    check_params(params).map_err(|e| e.shift(c.i))?;
-    Ok(Via {
-        transport,
-        host,
-        port,
-        branch: find_param(params, b"branch"),
-        received: find_param(params, b"received"),
-        rport: find_param(params, b"rport"),
-        params,
-    })
+    let params_at = c.i;
+    let (mut branch, mut received, mut rport) = (None, None, None);
+    let end = match c.peek() {
+        None | Some(b',') => c.i,
+        Some(b';') => walk_params(s, c.i, |n, v| {
+            let v = v.unwrap_or(b"");
+            match n.len() {
+                6 if n.eq_ignore_ascii_case(b"branch") => {
+                    branch.get_or_insert(v);
+                }
+                8 if n.eq_ignore_ascii_case(b"received") => {
+                    received.get_or_insert(v);
+                }
+                5 if n.eq_ignore_ascii_case(b"rport") => {
+                    rport.get_or_insert(v);
+                }
+                _ => {}
+            }
+        })?,
+        Some(_) => return Err(Error::new(K, c.i)),
+    };
+    Ok((
+        Via {
+            transport,
+            host,
+            port,
+            branch,
+            received,
+            rport,
+            params: trim(&s[params_at..end]),
+        },
+        end,
+    ))
 }
 
 fn host<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
@@ -257,9 +328,7 @@ fn host<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
         }
         c.i += 1;
     } else {
-        while c.i < c.s.len()
-            && (c.s[c.i].is_ascii_alphanumeric() || matches!(c.s[c.i], b'-' | b'.' | b'_'))
-        {
+        while c.i < c.s.len() && HOST[c.s[c.i] as usize] {
             c.i += 1;
         }
     }
@@ -291,13 +360,15 @@ pub struct NameAddr<'a> {
     pub uri: &'a [u8],
     /// Header parameters, from the first `;` after the URI (empty if none).
     pub params: &'a [u8],
+    /// `tag`, found while the parameters were checked.
+    tag: Option<&'a [u8]>,
 }
 
 impl<'a> NameAddr<'a> {
     /// The `tag` parameter (RFC 3261 19.3).
     #[inline]
     pub fn tag(&self) -> Option<&'a [u8]> {
-        find_param(self.params, b"tag")
+        self.tag
     }
 
     /// Any header parameter by name (case-insensitive); bare -> `Some(b"")`.
@@ -372,87 +443,113 @@ fn has_scheme(uri: &[u8]) -> bool {
     }
 }
 
-/// Parse one trimmed name-addr or addr-spec with its header parameters.
-pub(crate) fn parse_name_addr(s: &[u8]) -> Result<NameAddr<'_>, Error> {
+/// Parse the name-addr or addr-spec at the start of `s` (leading LWS
+/// allowed) with its header parameters. Returns it and the index where it
+/// ends: `s.len()` or the `,` before the next list element.
+pub(crate) fn parse_name_addr(s: &[u8]) -> Result<(NameAddr<'_>, usize), Error> {
     const K: ErrorKind = ErrorKind::BadNameAddr;
-    if s.is_empty() {
-        return Err(Error::new(K, 0));
+    let len = s.len();
+    let start = skip_lws(s, 0);
+    if start == len {
+        return Err(Error::new(K, start));
     }
-    if s == b"*" {
-        return Ok(NameAddr {
-            display: None,
-            uri: s,
-            params: &s[1..],
-        });
-    }
-    let (display, lt) = if s[0] == b'"' {
-        let Some(end) = quoted_end(s) else {
-            return Err(Error::new(ErrorKind::UnterminatedQuote, 0));
-        };
-        let mut i = end;
-        while i < s.len() && is_lws(s[i]) {
-            i += 1;
+    if s[start] == b'*' {
+        let end = skip_lws(s, start + 1);
+        if end == len || s[end] == b',' {
+            return Ok((
+                NameAddr {
+                    display: None,
+                    uri: &s[start..start + 1],
+                    params: b"",
+                    tag: None,
+                },
+                end,
+            ));
         }
+    }
+    let mut display = None;
+    let mut lt = None;
+    if s[start] == b'"' {
+        let Some(q) = quoted_end(&s[start..]) else {
+            return Err(Error::new(ErrorKind::UnterminatedQuote, start));
+        };
+        display = Some(&s[start + 1..start + q - 1]);
+        let i = skip_lws(s, start + q);
         if s.get(i) != Some(&b'<') {
             return Err(Error::new(K, i));
         }
-        (Some(&s[1..end - 1]), Some(i))
+        lt = Some(i);
     } else {
-        match s.iter().position(|&b| b == b'<' || b == b';') {
-            Some(p) if s[p] == b'<' => {
-                // display-name = *(token LWS): token words only.
-                let words = trim(&s[..p]);
-                if let Some(bad) = words.iter().position(|&b| !(is_token(b) || is_lws(b))) {
-                    return Err(Error::new(K, bad));
-                }
-                ((!words.is_empty()).then_some(words), Some(p))
-            }
-            _ => (None, None),
+        // display-name = *(token LWS); anything else means addr-spec.
+        let mut i = start;
+        while i < len && (is_token(s[i]) || is_lws(s[i])) {
+            i += 1;
         }
-    };
-    let (uri, rest_at) = match lt {
+        if i < len && s[i] == b'<' {
+            let words = trim(&s[start..i]);
+            display = (!words.is_empty()).then_some(words);
+            lt = Some(i);
+        }
+    }
+    let (uri, mut i) = match lt {
         Some(lt) => {
-            let Some(gt) = s[lt..].iter().position(|&b| b == b'>') else {
+            let Some(gt) = find_byte(s, lt + 1, b'>').map(|p| p - lt - 1) else {
                 return Err(Error::new(K, lt));
             };
-            let uri = &s[lt + 1..lt + gt];
+            let uri = &s[lt + 1..lt + 1 + gt];
             // LAQUOT/RAQUOT allow no LWS inside the brackets (RFC 4475 3.1.2.14).
-            if uri.iter().any(|&b| is_lws(b)) {
-                return Err(Error::new(K, lt + 1));
+            match (uri.first(), uri.last()) {
+                (Some(&f), Some(&l)) if !is_lws(f) && !is_lws(l) => {}
+                _ => return Err(Error::new(K, lt + 1)),
             }
-            (uri, lt + gt + 1)
+            (uri, lt + gt + 2)
         }
         None => {
-            let end = s.iter().position(|&b| b == b';').unwrap_or(s.len());
-            let uri = trim(&s[..end]);
-            // An addr-spec containing `,` `?` `;` or LWS must be bracketed
-            // (RFC 3261 20.10, RFC 4475 3.1.2.13).
-            if let Some(p) = uri
-                .iter()
-                .position(|&b| is_lws(b) || matches!(b, b',' | b'?' | b'"' | b'>'))
-            {
-                return Err(Error::new(K, p));
+            // An addr-spec containing `,` `?` `;` must be bracketed
+            // (RFC 3261 20.10, RFC 4475 3.1.2.13): it ends at `;`, `,`, LWS.
+            let mut i = start;
+            while i < len && !matches!(s[i], b';' | b',') && !is_lws(s[i]) {
+                if matches!(s[i], b'?' | b'"' | b'<' | b'>') {
+                    return Err(Error::new(K, i));
+                }
+                i += 1;
             }
-            (uri, end)
+            (&s[start..i], i)
         }
     };
     if !has_scheme(uri) {
         return Err(Error::new(K, offset_in(s, uri)));
     }
-    let mut i = rest_at;
-    while i < s.len() && is_lws(s[i]) {
-        i += 1;
+    i = skip_lws(s, i);
+    let params_at = i;
+    let mut tag = None;
+    let end = match s.get(i) {
+        None | Some(b',') => i,
+        Some(b';') => walk_params(s, i, |n, v| {
+            if tag.is_none() && n.len() == 3 && n.eq_ignore_ascii_case(b"tag") {
+                tag = Some(v.unwrap_or(b""));
+            }
+        })?,
+        Some(_) => return Err(Error::new(K, i)),
+    };
+    Ok((
+        NameAddr {
+            display,
+            uri,
+            params: trim(&s[params_at..end]),
+            tag,
+        },
+        end,
+    ))
+}
+
+/// A single-valued name-addr header (From, To): a `,` after it is an error.
+pub(crate) fn parse_name_addr_single(s: &[u8]) -> Result<NameAddr<'_>, Error> {
+    let (n, end) = parse_name_addr(s)?;
+    if end != s.len() {
+        return Err(Error::new(ErrorKind::BadNameAddr, end));
     }
-    let params = &s[i..];
-    if !params.is_empty() && params[0] != b';' {
-        return Err(Error::new(K, i));
-    }
-    check_params(params).map_err(|e| e.shift(i))?;
-    Ok(NameAddr {
-        display,
-        uri,
-        params,
-    })
+    Ok(n)
 }
 
 /// One Reason value (RFC 3326): `protocol ;cause=N ;text="..."`.
@@ -503,15 +600,18 @@ mod tests {
 
     #[test]
     fn via_parts() {
-        let v =
-            parse_via(b"SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1;rport;received=1.2.3.4").unwrap();
+        let v = parse_via(b"SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1;rport;received=1.2.3.4")
+            .unwrap()
+            .0;
         assert_eq!(v.transport, b"UDP");
         assert_eq!(v.host, b"10.0.0.1");
         assert_eq!(v.port, Some(5060));
         assert_eq!(v.branch, Some(&b"z9hG4bK1"[..]));
         assert_eq!(v.rport, Some(&b""[..]));
         assert_eq!(v.received, Some(&b"1.2.3.4"[..]));
-        let v = parse_via(b"SIP/2.0/TLS [2001:db8::1]:5061;branch=z9hG4bKx").unwrap();
+        let v = parse_via(b"SIP/2.0/TLS [2001:db8::1]:5061;branch=z9hG4bKx")
+            .unwrap()
+            .0;
         assert_eq!(v.host, b"[2001:db8::1]");
         assert_eq!(v.port, Some(5061));
         assert_eq!(
@@ -526,28 +626,29 @@ mod tests {
 
     #[test]
     fn name_addr_forms() {
-        let n =
-            parse_name_addr(br#""Alice \"A\"" <sip:alice@example.com:5060;user=phone>;tag=abc"#)
-                .unwrap();
+        let n = parse_name_addr_single(
+            br#""Alice \"A\"" <sip:alice@example.com:5060;user=phone>;tag=abc"#,
+        )
+        .unwrap();
         assert_eq!(n.display, Some(&br#"Alice \"A\""#[..]));
         assert_eq!(n.uri, b"sip:alice@example.com:5060;user=phone");
         assert_eq!(n.tag(), Some(&b"abc"[..]));
         assert_eq!(n.user(), Some(&b"alice"[..]));
         assert_eq!(n.host(), Some(&b"example.com"[..]));
-        let n = parse_name_addr(b"tel:+15551234567;tag=9").unwrap();
+        let n = parse_name_addr_single(b"tel:+15551234567;tag=9").unwrap();
         assert_eq!(n.user(), Some(&b"+15551234567"[..]));
         assert_eq!(n.tag(), Some(&b"9"[..]));
-        let n = parse_name_addr(b"caller<sip:caller@example.com>;tag=323").unwrap();
+        let n = parse_name_addr_single(b"caller<sip:caller@example.com>;tag=323").unwrap();
         assert_eq!(n.display, Some(&b"caller"[..]));
         assert_eq!(
-            parse_name_addr(br#""Mr. J. User <sip:j.user@example.com>"#)
+            parse_name_addr_single(br#""Mr. J. User <sip:j.user@example.com>"#)
                 .unwrap_err()
                 .kind,
             ErrorKind::UnterminatedQuote
         );
-        assert!(parse_name_addr(b"Bell, Alexander <sip:a@b>").is_err());
-        assert!(parse_name_addr(b"< sip:a@b >").is_err());
-        assert!(parse_name_addr(b"sip:user@example.com?Route=x").is_err());
+        assert!(parse_name_addr_single(b"Bell, Alexander <sip:a@b>").is_err());
+        assert!(parse_name_addr_single(b"< sip:a@b >").is_err());
+        assert!(parse_name_addr_single(b"sip:user@example.com?Route=x").is_err());
     }
 
     #[test]

@@ -31,26 +31,25 @@
 //!   retransmissions are recognised, then leave. At most `max_open_calls`
 //!   open calls; beyond that the oldest is evicted and emitted as open.
 
-pub mod media;
 pub mod record;
 
-pub use record::{CallMedia, CallRecord, Progress, ReasonInfo};
+pub use record::{CallRecord, Progress, ReasonInfo};
 
 use crate::config::TrackConfig;
-use crate::decode::{Datagram, SipPacket, Transport};
+use crate::decode::{SipPacket, Transport};
 use crate::outcome::{Anomaly, Party};
 use crate::sip::{self, Message, Method, StartLine};
 use crate::stats::Counters;
 use crate::time::Timestamp;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::net::SocketAddr;
 
 /// Copies of one frame on two interfaces arrive closer than this; RFC 3261
 /// retransmissions never do (T1 is 500 ms).
 const DUPLICATE_FRAME_NS: i64 = 20_000_000;
 /// Messages remembered per call for retransmission detection.
-const SEEN_MAX: usize = 16;
+const SEEN_MAX: usize = 12;
 /// Initial-transaction branches remembered (one per hop in the capture).
 const BRANCHES_MAX: usize = 6;
 /// `X-` headers kept per call, and their length.
@@ -99,8 +98,22 @@ struct Seen {
     logical: u64,
     hop: u32,
     bytes: u32,
-    at: Timestamp,
+    /// Milliseconds since the call's first INVITE (saturating).
+    at_ms: u32,
     count: u16,
+}
+
+/// Methods that belong to an INVITE dialog or transaction.
+fn is_call_method(m: Method<'_>) -> bool {
+    matches!(
+        m,
+        Method::Invite
+            | Method::Ack
+            | Method::Bye
+            | Method::Cancel
+            | Method::Prack
+            | Method::Update
+    )
 }
 
 /// Final codes after which a UAC retries with a new INVITE in the same
@@ -157,7 +170,6 @@ struct Call {
     headers: Vec<(Box<str>, Box<str>)>,
     anomalies: Vec<Anomaly>,
     seen: Vec<Seen>,
-    media: Option<Box<media::CallMediaState>>,
 }
 
 impl Call {
@@ -189,10 +201,6 @@ impl Call {
                 .map(|a| a.kind.capacity() + a.detail.as_ref().map_or(0, |d| d.capacity()))
                 .sum::<usize>()
             + self.seen.capacity() * std::mem::size_of::<Seen>()
-            + self
-                .media
-                .as_ref()
-                .map_or(0, |_| std::mem::size_of::<media::CallMediaState>())
     }
 
     fn anomaly(&mut self, kind: &str, detail: impl Into<String>) {
@@ -202,7 +210,7 @@ impl Call {
         self.anomalies.push(Anomaly::new(kind).with_detail(detail));
     }
 
-    fn record(&self, is_final: bool, rtp_seen: bool) -> CallRecord {
+    fn record(&self, is_final: bool) -> CallRecord {
         let s = |b: &Option<Box<str>>| b.as_ref().map(|s| s.to_string());
         let r = |b: &Option<Box<ReasonInfo>>| b.as_ref().map(|r| (**r).clone());
         CallRecord {
@@ -235,11 +243,6 @@ impl Call {
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect(),
             anomalies: self.anomalies.clone(),
-            media: self.media.as_ref().map(|m| {
-                let mut r = m.to_record();
-                r.known &= rtp_seen;
-                r
-            }),
         }
     }
 }
@@ -275,8 +278,9 @@ pub struct Tracker {
     extra_headers: Vec<String>,
     calls: HashMap<Box<[u8]>, Call>,
     by_seq: BTreeMap<u64, Box<[u8]>>,
+    /// Open calls in arrival order (eviction picks the first).
+    open_seqs: BTreeSet<u64>,
     timers: BinaryHeap<Reverse<(Timestamp, u64)>>,
-    media: media::MediaIndex,
     next_seq: u64,
     open: usize,
     stats: Counters,
@@ -289,8 +293,8 @@ impl Tracker {
             extra_headers: Vec::new(),
             calls: HashMap::new(),
             by_seq: BTreeMap::new(),
+            open_seqs: BTreeSet::new(),
             timers: BinaryHeap::new(),
-            media: media::MediaIndex::default(),
             next_seq: 0,
             open: 0,
             stats: Counters::new(),
@@ -329,7 +333,7 @@ impl Tracker {
 
     /// Layer "track": `no_call_id`, `bad_cseq`, `orphan_response`,
     /// `orphan_request`, `mid_dialog_start`, `duplicate_frame`,
-    /// `late_message`, `extra_invite`, `evicted`...
+    /// `late_retransmission`, `extra_invite`, `evicted`, `rtp_without_call`...
     pub fn stats(&self) -> &Counters {
         &self.stats
     }
@@ -384,6 +388,10 @@ impl Tracker {
                     method: Method::Invite,
                     ..
                 } => self.stats.inc("track", "mid_dialog_start"),
+                // Call messages whose INVITE was not captured (the capture
+                // began mid-call); other traffic (OPTIONS, REGISTER,
+                // SUBSCRIBE...) is not call traffic and is not counted here.
+                _ if !is_call_method(cseq.method) => {}
                 StartLine::Request { .. } => self.stats.inc("track", "orphan_request"),
                 StartLine::Response { .. } => self.stats.inc("track", "orphan_response"),
             }
@@ -391,6 +399,9 @@ impl Tracker {
         }
 
         // Retransmission or duplicate frame?
+        // RSeq tells reliable provisionals (RFC 3262) apart: a new one is
+        // not a retransmission of the previous one.
+        let rseq = msg.header("RSeq").unwrap_or(b"");
         let logical = fnv(&[
             kind,
             &code.to_be_bytes(),
@@ -398,6 +409,7 @@ impl Tracker {
             cseq.method.as_bytes(),
             &bottom_branch.to_be_bytes(),
             &to_tag.to_be_bytes(),
+            rseq,
         ]);
         let hop = fnv(&[&addr_bytes(&pkt.src), &addr_bytes(&pkt.dst)]) as u32;
         let bytes = fnv(&[pkt.payload]) as u32;
@@ -408,7 +420,10 @@ impl Tracker {
             .position(|s| s.logical == logical && s.hop == hop)
         {
             let prev = call.seen[i];
-            if prev.bytes == bytes && pkt.ts.0.saturating_sub(prev.at.0) < DUPLICATE_FRAME_NS {
+            let now_ms = pkt.ts.millis_since(call.invite_at).min(u32::MAX as u64) as u32;
+            if prev.bytes == bytes
+                && ((now_ms.saturating_sub(prev.at_ms)) as i64) * 1_000_000 < DUPLICATE_FRAME_NS
+            {
                 self.stats.inc("track", "duplicate_frame");
                 return;
             }
@@ -420,7 +435,7 @@ impl Tracker {
                 .max()
                 .unwrap_or(1);
             call.seen[i].count = prev.count.saturating_add(1);
-            call.seen[i].at = pkt.ts;
+            call.seen[i].at_ms = now_ms;
             call.seen[i].bytes = bytes;
             if call.seen[i].count > max {
                 if call.finished {
@@ -436,19 +451,20 @@ impl Tracker {
                 .seen
                 .iter()
                 .enumerate()
-                .min_by_key(|(_, s)| s.at)
+                .min_by_key(|(_, s)| s.at_ms)
                 .map_or(0, |(i, _)| i);
             call.seen.swap_remove(oldest);
         }
+        let at_ms = pkt.ts.millis_since(call.invite_at).min(u32::MAX as u64) as u32;
         call.seen.push(Seen {
             logical,
             hop,
             bytes,
-            at: pkt.ts,
+            at_ms,
             count: 1,
         });
         if call.finished {
-            self.stats.inc("track", "late_message");
+            // ACK to a final, 200 to the BYE...: normal, nothing to do.
             return;
         }
 
@@ -478,33 +494,6 @@ impl Tracker {
                 &mut self.stats,
             ),
         };
-        // Media endpoints from SDP.
-        if !msg.body().is_empty() {
-            // A request's body is its sender's; a response's is the other side's.
-            let from_caller = if call.caller_tag != 0 {
-                from_tag == call.caller_tag
-            } else {
-                pkt.src == call.src || pkt.dst == call.dst
-            };
-            let is_caller_side = match start {
-                StartLine::Request { .. } => from_caller,
-                StartLine::Response { .. } => !from_caller,
-            };
-            if let Some(ep) = media::sdp_endpoint(msg) {
-                let side = if is_caller_side {
-                    media::Side::Caller
-                } else {
-                    media::Side::Callee
-                };
-                let m = call.media.get_or_insert_with(Default::default);
-                if let Some(old) = m.set_endpoint(side, ep) {
-                    if let Some(old) = old {
-                        self.media.remove(&old, seq);
-                    }
-                    self.media.insert(ep, seq, side);
-                }
-            }
-        }
         let call = self.calls.get_mut(call_id).expect("checked above");
         match ended {
             Next::Stay => {}
@@ -514,7 +503,7 @@ impl Tracker {
             }
             Next::Disarm => call.deadline = None,
             Next::End => {
-                let rec = call.record(true, self.media.rtp_seen);
+                let rec = call.record(true);
                 self.finish_call(call_id, pkt.ts);
                 out.push(rec);
             }
@@ -595,13 +584,13 @@ impl Tracker {
             dst: pkt.dst,
             headers,
             anomalies: Vec::new(),
-            seen: Vec::with_capacity(8),
-            media: None,
+            seen: Vec::with_capacity(6),
         };
         let key: Box<[u8]> = call_id.into();
         self.by_seq.insert(seq, key.clone());
         self.calls.insert(key.clone(), call);
         self.open += 1;
+        self.open_seqs.insert(seq);
         self.arm(seq, pkt.ts.plus_millis(self.cfg.timer_b_ms as i64));
         // Register the INVITE sighting and its SDP.
         let call = self.calls.get_mut(&key).expect("just inserted");
@@ -612,20 +601,15 @@ impl Tracker {
             b"INVITE",
             &bottom_branch.to_be_bytes(),
             &0u64.to_be_bytes(),
+            msg.header("RSeq").unwrap_or(b""),
         ]);
         call.seen.push(Seen {
             logical,
             hop: fnv(&[&addr_bytes(&pkt.src), &addr_bytes(&pkt.dst)]) as u32,
             bytes: fnv(&[pkt.payload]) as u32,
-            at: pkt.ts,
+            at_ms: 0,
             count: 1,
         });
-        if let Some(ep) = media::sdp_endpoint(msg) {
-            let m = call.media.get_or_insert_with(Default::default);
-            if m.set_endpoint(media::Side::Caller, ep).is_some() {
-                self.media.insert(ep, seq, media::Side::Caller);
-            }
-        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -674,7 +658,7 @@ impl Tracker {
                     call.final_reason_phrase = None;
                     call.final_reason = None;
                     call.ended_at = None;
-                    return Next::Deadline(pkt.ts.plus_millis(0));
+                    return Next::Deadline(pkt.ts);
                 }
                 stats.inc("track", "extra_invite");
                 Next::Stay
@@ -806,16 +790,20 @@ impl Tracker {
                 call.final_reason_phrase = msg.reason_phrase().map(lossy);
                 call.final_reason = reason_info(msg);
                 call.ended_at = Some(pkt.ts);
+                if code == 487 && call.cancel_at.is_some() {
+                    // The caller's CANCEL ended it.
+                    call.ended_by = Some(Party::Caller);
+                }
                 if !on_origin_hop {
                     // Wait for the caller's own hop to report the final.
                     call.tentative = true;
                     call.pending_retry = is_retryable(code);
-                    return Next::Deadline(pkt.ts.plus_millis(0));
+                    return Next::Deadline(pkt.ts);
                 }
                 call.tentative = false;
                 if is_retryable(code) {
                     call.pending_retry = true;
-                    return Next::Deadline(pkt.ts.plus_millis(0));
+                    return Next::Deadline(pkt.ts);
                 }
                 return Next::End;
             }
@@ -830,13 +818,12 @@ impl Tracker {
             if !call.finished {
                 call.finished = true;
                 self.open -= 1;
+                self.open_seqs.remove(&call.seq);
             }
             let at = now.plus_millis(linger);
             call.deadline = Some(at);
             let seq = call.seq;
             call.headers = Vec::new();
-            self.media.remove_call(call.media.as_deref(), seq);
-            call.media = None;
             self.arm(seq, at);
         }
     }
@@ -846,18 +833,13 @@ impl Tracker {
         let call = self.calls.remove(&key)?;
         if !call.finished {
             self.open -= 1;
-            self.media.remove_call(call.media.as_deref(), seq);
+            self.open_seqs.remove(&seq);
         }
         Some(call)
     }
 
     fn evict_oldest(&mut self, out: &mut Vec<CallRecord>) {
-        let victim = self
-            .by_seq
-            .iter()
-            .find(|(_, k)| self.calls.get(*k).is_some_and(|c| !c.finished))
-            .map(|(s, _)| *s);
-        if let Some(seq) = victim {
+        if let Some(seq) = self.open_seqs.first().copied() {
             if let Some(mut call) = self.remove(seq) {
                 self.stats.inc("track", "evicted");
                 call.anomaly(
@@ -867,7 +849,7 @@ impl Tracker {
                         self.cfg.max_open_calls
                     ),
                 );
-                out.push(call.record(false, self.media.rtp_seen));
+                out.push(call.record(false));
             }
         }
     }
@@ -911,7 +893,7 @@ impl Tracker {
                 }
                 call.tentative = false;
                 call.pending_retry = false;
-                batch.push(call.record(true, self.media.rtp_seen));
+                batch.push(call.record(true));
                 self.finish_call(&key, due);
                 continue;
             }
@@ -930,7 +912,7 @@ impl Tracker {
                     "no_response",
                     format!("no response at all to the INVITE within {timer_b} ms (Timer B)"),
                 );
-                batch.push(call.record(true, self.media.rtp_seen));
+                batch.push(call.record(true));
                 self.finish_call(&key, due);
             }
         }
@@ -951,30 +933,11 @@ impl Tracker {
                 continue;
             }
             let decided = call.final_code.is_some() && call.answered_at.is_none();
-            batch.push(call.record(decided, self.media.rtp_seen));
+            batch.push(call.record(decided));
         }
         self.timers.clear();
         batch.sort_by(|a, b| (a.invite_at, &a.call_id).cmp(&(b.invite_at, &b.call_id)));
         out.extend(batch);
-    }
-
-    /// RTP/RTCP candidates: counted against the call whose SDP announced
-    /// the destination address.
-    pub fn on_media(&mut self, d: &Datagram<'_>) {
-        let p = d.payload;
-        if p.len() >= 12 && p[0] >> 6 == 2 {
-            self.media.rtp_seen = true;
-        }
-        let Some((seq, side)) = self.media.lookup(&d.dst) else {
-            self.stats.inc("track", "media_unmatched");
-            return;
-        };
-        let Some(key) = self.by_seq.get(&seq) else {
-            return;
-        };
-        if let Some(m) = self.calls.get_mut(key).and_then(|c| c.media.as_deref_mut()) {
-            m.count(side, d);
-        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! one call, owned (the packets are gone by then), nothing interpreted yet.
 
 use crate::decode::Transport;
-use crate::outcome::{Anomaly, MediaLeg, Party};
+use crate::outcome::{Anomaly, Party};
 use crate::time::Timestamp;
 use std::net::SocketAddr;
 
@@ -32,15 +32,6 @@ pub enum Progress {
     Ringing,
     /// A 2xx answered the initial INVITE.
     Answered,
-}
-
-/// Media counted for one call, by direction relative to the caller.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CallMedia {
-    /// SDP was seen on both sides, so media endpoints are known.
-    pub known: bool,
-    pub caller_to_callee: MediaLeg,
-    pub callee_to_caller: MediaLeg,
 }
 
 /// One call as the tracker saw it.
@@ -86,5 +77,4 @@ pub struct CallRecord {
     /// in wire order; bounded in count and length.
     pub headers: Vec<(String, String)>,
     pub anomalies: Vec<Anomaly>,
-    pub media: Option<CallMedia>,
 }

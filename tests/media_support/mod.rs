@@ -137,7 +137,6 @@ pub fn outcomes(
                 }
             }
             Event::Udp(d) => {
-                tracker.on_media(&d);
                 media.on_datagram(&d);
             }
         });
