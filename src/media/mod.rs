@@ -22,7 +22,7 @@ use crate::config::MediaConfig;
 use crate::outcome::{Anomaly, Direction, Media, MediaLeg, MediaStream, Outcome};
 use crate::stats::Counters;
 use crate::time::{parse_time, Timestamp};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 
 const LAYER: &str = "media";
@@ -33,6 +33,10 @@ pub const MIN_SILENCE_PACKETS: u64 = 50;
 /// RTP streams (SSRC + addresses) kept per call direction; more are counted
 /// in the leg totals without per-stream loss.
 pub const MAX_STREAMS_PER_LEG: usize = 8;
+/// How long (capture time) the addresses of a call whose outcome was emitted
+/// are remembered, so RTP still arriving after the BYE is counted as such
+/// (`rtp_after_call_end`) rather than as an unknown stream.
+pub const ENDED_KEEP_MS: i64 = 32_000;
 /// Media endpoints remembered per call.
 const MAX_ENDPOINTS_PER_CALL: usize = 16;
 
@@ -172,6 +176,10 @@ pub struct MediaTracker {
     index: HashMap<SocketAddr, Binding>,
     next_id: u64,
     stream_units: usize,
+    /// Addresses of calls already reported, with when (bounded by `max_streams`
+    /// and [`ENDED_KEEP_MS`]).
+    ended: HashMap<SocketAddr, Timestamp>,
+    ended_order: VecDeque<(Timestamp, SocketAddr)>,
     last_ts: Timestamp,
     stats: Counters,
 }
@@ -187,6 +195,8 @@ impl MediaTracker {
             index: HashMap::new(),
             next_id: 0,
             stream_units: 0,
+            ended: HashMap::new(),
+            ended_order: VecDeque::new(),
             last_ts: Timestamp(i64::MIN),
             stats: Counters::new(),
         }
@@ -257,6 +267,29 @@ impl MediaTracker {
     fn note_time(&mut self, ts: Timestamp) {
         if ts > self.last_ts {
             self.last_ts = ts;
+            let horizon = ts.plus_millis(-ENDED_KEEP_MS);
+            while self.ended_order.front().is_some_and(|(t, _)| *t < horizon) {
+                self.pop_ended();
+            }
+        }
+    }
+
+    fn pop_ended(&mut self) {
+        if let Some((t, a)) = self.ended_order.pop_front() {
+            if self.ended.get(&a) == Some(&t) {
+                self.ended.remove(&a);
+            }
+        }
+    }
+
+    /// Remember a reported call's addresses for a while.
+    fn remember_ended(&mut self, addrs: &[SocketAddr]) {
+        for &a in addrs {
+            while self.ended_order.len() >= self.max_units {
+                self.pop_ended();
+            }
+            self.ended.insert(a, self.last_ts);
+            self.ended_order.push_back((self.last_ts, a));
         }
     }
 
@@ -426,6 +459,9 @@ impl MediaTracker {
             (*b, b.party.receives())
         } else if let Some(b) = self.index.get(&d.src) {
             (*b, b.party.sends())
+        } else if self.ended.contains_key(&d.dst) || self.ended.contains_key(&d.src) {
+            self.stats.inc(LAYER, "rtp_after_call_end");
+            return true;
         } else {
             let reason = match kind {
                 rtp::Kind::Rtp(_) => "rtp_unknown_stream",
@@ -556,7 +592,18 @@ impl MediaTracker {
             .by_call_id
             .get(outcome.sip_call_id.as_bytes())
             .copied()
-            .and_then(|id| self.remove_call(id));
+            .and_then(|id| {
+                let bound: Vec<SocketAddr> = self.calls.get(&id).map_or(Vec::new(), |st| {
+                    st.endpoints
+                        .iter()
+                        .copied()
+                        .filter(|e| self.index.get(e).is_some_and(|b| b.call == id))
+                        .collect()
+                });
+                let st = self.remove_call(id);
+                self.remember_ended(&bound);
+                st
+            });
         if !media_visible {
             outcome.media = Some(Media {
                 known: false,

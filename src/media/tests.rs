@@ -565,3 +565,37 @@ fn resumed_call_is_judged_again() {
     assert_eq!(kinds(&o), vec!["one_way_media"]);
     assert!(!o.media.unwrap().carrier_to_platform.unwrap().on_hold);
 }
+
+#[test]
+fn rtp_after_the_outcome_is_counted_as_such_for_a_while() {
+    let mut m = tracker();
+    let c = Call { id: "c14" };
+    c.setup(
+        &mut m,
+        1000,
+        &sdp("10.0.0.1", 6000, ""),
+        &sdp("10.0.0.2", 7000, ""),
+    );
+    send(&mut m, CALLER_RTP, CALLEE_RTP, 1010, 100, 1, loud);
+    let mut o = outcome("c14", Direction::Outbound, Some(1000), Some(3000));
+    m.annotate(&mut o, true);
+    assert_eq!(send(&mut m, CALLEE_RTP, CALLER_RTP, 3010, 5, 2, loud), 5);
+    assert_eq!(m.stats().get("media", "rtp_after_call_end"), 5);
+    assert_eq!(m.stats().get("media", "rtp_unknown_stream"), 0);
+    // Long after, the addresses are forgotten.
+    m.note_time(t(3010 + ENDED_KEEP_MS + 1000));
+    assert_eq!(
+        send(
+            &mut m,
+            CALLEE_RTP,
+            CALLER_RTP,
+            3010 + ENDED_KEEP_MS + 1000,
+            2,
+            2,
+            loud
+        ),
+        0
+    );
+    assert_eq!(m.stats().get("media", "rtp_unknown_stream"), 2);
+    assert!(m.ended.is_empty() && m.ended_order.is_empty());
+}
