@@ -134,20 +134,49 @@ fn platform_digital_silence_is_silent_media() {
     assert_eq!(p2c.silent_share, Some(1.0));
 }
 
+/// The call of `name` replayed after `both_speech` (merged by time, as
+/// `trunkwatch replay both_speech.pcap NAME.pcap` does), so the input is
+/// known to carry media: a capture with no RTP anywhere proves nothing.
+fn after_a_call_with_media(name: &str, cfg: &MediaConfig) -> Outcome {
+    let (v, _) = outcomes_of(
+        &[
+            fixture("both_speech.pcap"),
+            fixture(&format!("{name}.pcap")),
+        ],
+        cfg,
+        Some(Direction::Outbound),
+        true,
+    );
+    assert_eq!(v.len(), 2);
+    let (first, second) = (&v[0], &v[1]);
+    assert!(kinds(first).is_empty(), "{:?}", first.anomalies);
+    assert!(second.invite_at > first.invite_at);
+    second.clone()
+}
+
 #[test]
 fn answered_without_any_rtp_is_no_media() {
-    let o = one("no_rtp", Some(Direction::Outbound));
+    let o = after_a_call_with_media("no_rtp", &MediaConfig::default());
     assert_eq!(kinds(&o), vec!["no_media"]);
     assert!(o.anomalies[0]
         .action
         .as_deref()
         .unwrap()
         .contains("stt_provider"));
+    assert!(o.media.unwrap().known);
+}
+
+#[test]
+fn signalling_only_capture_leaves_media_unknown() {
+    let o = one("no_rtp", Some(Direction::Outbound));
+    assert!(kinds(&o).is_empty(), "{:?}", o.anomalies);
+    let m = o.media.unwrap();
+    assert!(!m.known && m.unknown_reason.unwrap().contains("signalling only"));
 }
 
 #[test]
 fn short_call_without_rtp_is_not_judged() {
-    let o = one("short_no_rtp", Some(Direction::Outbound));
+    let o = after_a_call_with_media("short_no_rtp", &MediaConfig::default());
     assert!(o.answered_at.is_some());
     assert!(kinds(&o).is_empty(), "{:?}", o.anomalies);
 }
@@ -219,11 +248,6 @@ fn thresholds_are_configuration() {
         no_media_ms: 60_000,
         ..MediaConfig::default()
     };
-    let (v, _) = outcomes(
-        &fixture("no_rtp.pcap"),
-        &cfg,
-        Some(Direction::Outbound),
-        true,
-    );
-    assert!(kinds(&v[0]).is_empty());
+    let o = after_a_call_with_media("no_rtp", &cfg);
+    assert!(kinds(&o).is_empty());
 }

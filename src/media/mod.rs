@@ -180,6 +180,9 @@ pub struct MediaTracker {
     /// and [`ENDED_KEEP_MS`]).
     ended: HashMap<SocketAddr, Timestamp>,
     ended_order: VecDeque<(Timestamp, SocketAddr)>,
+    /// Some RTP or RTCP datagram (any stream) was in the input: without one
+    /// the capture holds signalling only and missing media means nothing.
+    rtp_seen: bool,
     last_ts: Timestamp,
     stats: Counters,
 }
@@ -197,6 +200,7 @@ impl MediaTracker {
             stream_units: 0,
             ended: HashMap::new(),
             ended_order: VecDeque::new(),
+            rtp_seen: false,
             last_ts: Timestamp(i64::MIN),
             stats: Counters::new(),
         }
@@ -454,6 +458,9 @@ impl MediaTracker {
     pub fn on_datagram(&mut self, d: &crate::decode::Datagram<'_>) -> bool {
         self.note_time(d.ts);
         let kind = rtp::classify(d.payload);
+        if matches!(kind, rtp::Kind::Rtp(_) | rtp::Kind::Rtcp { .. }) {
+            self.rtp_seen = true;
+        }
         // Addressed to an announced endpoint, else sent from one (symmetric RTP).
         let (b, dir) = if let Some(b) = self.index.get(&d.dst) {
             (*b, b.party.receives())
@@ -609,6 +616,17 @@ impl MediaTracker {
                 known: false,
                 unknown_reason: Some(
                     "proxy mode: media does not pass through trunkwatch".to_string(),
+                ),
+                ..Media::default()
+            });
+            return;
+        }
+        if !self.rtp_seen {
+            outcome.media = Some(Media {
+                known: false,
+                unknown_reason: Some(
+                    "no RTP or RTCP anywhere in the input so far: the capture holds signalling only"
+                        .to_string(),
                 ),
                 ..Media::default()
             });

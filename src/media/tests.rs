@@ -157,8 +157,19 @@ fn kinds(o: &Outcome) -> Vec<&str> {
     o.anomalies.iter().map(|a| a.kind.as_str()).collect()
 }
 
+/// A tracker whose input already carried some RTP (of no known call), as any
+/// capture that includes media does.
 fn tracker() -> MediaTracker {
-    MediaTracker::new(&MediaConfig::default())
+    let mut m = MediaTracker::new(&MediaConfig::default());
+    let p = rtp_bytes(0, 1, 99, 0xff);
+    m.on_datagram(&Datagram {
+        ts: t(-1000),
+        frame: 0,
+        src: sa("192.0.2.9:4000"),
+        dst: sa("192.0.2.8:4000"),
+        payload: &p,
+    });
+    m
 }
 
 const CALLER_RTP: &str = "10.0.0.1:6000";
@@ -415,7 +426,7 @@ fn proxy_mode_never_guesses() {
 
 #[test]
 fn unknown_streams_are_counted_not_stored() {
-    let mut m = tracker();
+    let mut m = MediaTracker::new(&MediaConfig::default());
     assert_eq!(
         send(&mut m, "10.9.9.9:4000", "10.9.9.8:4002", 0, 10, 7, loud),
         0
@@ -581,7 +592,8 @@ fn rtp_after_the_outcome_is_counted_as_such_for_a_while() {
     m.annotate(&mut o, true);
     assert_eq!(send(&mut m, CALLEE_RTP, CALLER_RTP, 3010, 5, 2, loud), 5);
     assert_eq!(m.stats().get("media", "rtp_after_call_end"), 5);
-    assert_eq!(m.stats().get("media", "rtp_unknown_stream"), 0);
+    // (One unknown packet came from `tracker()` itself.)
+    assert_eq!(m.stats().get("media", "rtp_unknown_stream"), 1);
     // Long after, the addresses are forgotten.
     m.note_time(t(3010 + ENDED_KEEP_MS + 1000));
     assert_eq!(
@@ -596,6 +608,25 @@ fn rtp_after_the_outcome_is_counted_as_such_for_a_while() {
         ),
         0
     );
-    assert_eq!(m.stats().get("media", "rtp_unknown_stream"), 2);
+    assert_eq!(m.stats().get("media", "rtp_unknown_stream"), 3);
     assert!(m.ended.is_empty() && m.ended_order.is_empty());
+}
+
+#[test]
+fn signalling_only_input_never_judges_media() {
+    // A capture filtered to SIP: no RTP anywhere, so no media is not evidence.
+    let mut m = MediaTracker::new(&MediaConfig::default());
+    let c = Call { id: "c15" };
+    c.setup(
+        &mut m,
+        1000,
+        &sdp("10.0.0.1", 6000, ""),
+        &sdp("10.0.0.2", 7000, ""),
+    );
+    m.note_time(t(60_000));
+    let mut o = outcome("c15", Direction::Outbound, Some(1000), Some(60_000));
+    m.annotate(&mut o, true);
+    assert!(o.anomalies.is_empty());
+    let media = o.media.unwrap();
+    assert!(!media.known && media.unknown_reason.unwrap().contains("signalling only"));
 }

@@ -105,6 +105,16 @@ pub fn outcomes(
     direction: Option<trunkwatch::outcome::Direction>,
     media_visible: bool,
 ) -> (Vec<trunkwatch::outcome::Outcome>, MediaTracker) {
+    outcomes_of(&[path.to_path_buf()], cfg, direction, media_visible)
+}
+
+/// [`outcomes`] over several captures merged by time (as `trunkwatch replay A B` does).
+pub fn outcomes_of(
+    paths: &[PathBuf],
+    cfg: &MediaConfig,
+    direction: Option<trunkwatch::outcome::Direction>,
+    media_visible: bool,
+) -> (Vec<trunkwatch::outcome::Outcome>, MediaTracker) {
     use trunkwatch::classify::Classifier;
     use trunkwatch::config::{ClassifyConfig, TrackConfig};
     use trunkwatch::track::{CallRecord, Tracker};
@@ -112,8 +122,8 @@ pub fn outcomes(
     let mut tracker = Tracker::new(&TrackConfig::default());
     let mut classifier = Classifier::new(&ClassifyConfig::default()).expect("classifier");
     let mut dec = Decoder::new(&DecodeConfig::default());
-    let mut rep = trunkwatch::capture::open_files(&[path.to_path_buf()])
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut rep =
+        trunkwatch::capture::open_files(paths).unwrap_or_else(|e| panic!("{paths:?}: {e}"));
     let mut recs: Vec<CallRecord> = Vec::new();
     let mut out = Vec::new();
     let mut emit = |recs: &mut Vec<CallRecord>, media: &mut MediaTracker, out: &mut Vec<_>| {
