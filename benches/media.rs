@@ -48,6 +48,7 @@ fn bench(c: &mut Criterion) {
             status: None,
             offer_answer_method: true,
             cseq_invite: true,
+            bye: false,
             from_tag: Some(b"t"),
             to_tag: None,
             sdp: Some(body),

@@ -217,6 +217,11 @@ pub struct Media {
     pub caller_to_callee: MediaLeg,
     #[serde(default)]
     pub callee_to_caller: MediaLeg,
+    /// Another live call re-announced this call's media addresses (B2BUA
+    /// legs sharing one media path, e.g. direct media): packets may be
+    /// counted on that call, so missing media is not judged here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared_path: bool,
 }
 
 /// One classified call.

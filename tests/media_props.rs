@@ -62,6 +62,7 @@ proptest! {
                 status: None,
                 offer_answer_method: true,
                 cseq_invite: true,
+                bye: false,
                 from_tag: Some(b"t"),
                 to_tag: None,
                 sdp: Some(bd),

@@ -115,6 +115,9 @@ struct CallMedia {
     endpoints: Vec<SocketAddr>,
     codecs: Vec<(u8, sdp::Codec)>,
     legs: [Leg; 2],
+    /// Another live call took over one of its media addresses.
+    shared: bool,
+    bye_seen: bool,
     /// By [`Party`]: whether its latest SDP lets it send / receive any stream.
     will_send: [bool; 2],
     will_receive: [bool; 2],
@@ -158,6 +161,8 @@ pub struct Signal<'a> {
     /// (INVITE, ACK, PRACK, UPDATE).
     pub offer_answer_method: bool,
     pub cseq_invite: bool,
+    /// The message is a BYE request (the call's media is over).
+    pub bye: bool,
     pub from_tag: Option<&'a [u8]>,
     pub to_tag: Option<&'a [u8]>,
     /// The SDP body (already extracted from multipart), if any.
@@ -329,6 +334,8 @@ impl MediaTracker {
                         endpoints: Vec::new(),
                         codecs: Vec::new(),
                         legs: Default::default(),
+                        shared: false,
+                        bye_seen: false,
                         will_send: [true; 2],
                         will_receive: [true; 2],
                         streams: 0,
@@ -354,6 +361,7 @@ impl MediaTracker {
                 st.caller_sig = Some(s.src);
             }
         }
+        st.bye_seen |= s.bye;
         if s.status.is_some_and(|c| (200..300).contains(&c))
             && s.cseq_invite
             && st.answered.is_none()
@@ -444,8 +452,20 @@ impl MediaTracker {
                 self.stats.inc(LAYER, "stream_limit");
                 continue;
             }
-            // A newer call announcing the same address takes it over (ports are reused).
-            self.index.insert(addr, b);
+            // A newer call announcing the same address takes it over (ports
+            // are reused). If the older call is answered and not yet reported,
+            // both are live on one media path (B2BUA legs with direct media):
+            // its missing packets then prove nothing.
+            if let Some(old) = self.index.insert(addr, b) {
+                if old.call != id {
+                    if let Some(o) = self.calls.get_mut(&old.call) {
+                        if o.answered.is_some() && !o.bye_seen {
+                            o.shared = true;
+                            self.stats.inc(LAYER, "media_address_shared");
+                        }
+                    }
+                }
+            }
             if let Some(st) = self.calls.get_mut(&id) {
                 if !st.endpoints.contains(&addr) {
                     st.endpoints.push(addr);
@@ -656,6 +676,7 @@ impl MediaTracker {
             carrier_to_platform: platform.map(|p| legs[p.receives()].clone()),
             caller_to_callee: legs[CALLER_TO_CALLEE].clone(),
             callee_to_caller: legs[CALLEE_TO_CALLER].clone(),
+            shared_path: st.shared,
         };
         let answered = outcome
             .answered_at
@@ -767,7 +788,9 @@ fn judge(
     };
     let flowing: [bool; 2] = [0, 1].map(|d| post(&st.legs[d]).is_some_and(|t| t <= deadline));
     let held = [st.held(0), st.held(1)];
-    if observed_ms >= no_media_ms {
+    // With a media path shared by another live call, missing packets may be
+    // counted on that call: only what was received (silence) is judged.
+    if observed_ms >= no_media_ms && !st.shared {
         let parties = [Party::Caller, Party::Callee];
         let none_flowing = !flowing[0] && !flowing[1];
         if none_flowing && !(held[0] && held[1]) {

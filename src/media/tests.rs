@@ -50,6 +50,7 @@ impl Call {
             status,
             offer_answer_method: true,
             cseq_invite: true,
+            bye: false,
             from_tag: Some(from_tag),
             to_tag: if ms == 0 {
                 None
@@ -629,4 +630,58 @@ fn signalling_only_input_never_judges_media() {
     assert!(o.anomalies.is_empty());
     let media = o.media.unwrap();
     assert!(!media.known && media.unknown_reason.unwrap().contains("signalling only"));
+}
+
+#[test]
+fn live_calls_sharing_a_media_path_are_not_judged() {
+    let mut m = tracker();
+    // Two B2BUA legs (different Call-IDs) both up, the second re-announcing
+    // the first one's addresses (direct media).
+    let a = Call { id: "leg-a" };
+    a.setup(
+        &mut m,
+        100,
+        &sdp("10.0.0.1", 6000, ""),
+        &sdp("10.0.0.2", 7000, ""),
+    );
+    let b = Call { id: "leg-b" };
+    b.setup(
+        &mut m,
+        200,
+        &sdp("10.0.0.1", 6000, ""),
+        &sdp("10.0.0.2", 7000, ""),
+    );
+    assert_eq!(m.stats().get("media", "media_address_shared"), 4);
+    send(&mut m, CALLER_RTP, CALLEE_RTP, 300, 400, 1, loud);
+    send(&mut m, CALLEE_RTP, CALLER_RTP, 300, 400, 2, loud);
+    m.note_time(t(9000));
+    let mut o = outcome("leg-a", Direction::Outbound, Some(100), Some(9000));
+    m.annotate(&mut o, true);
+    assert!(o.anomalies.is_empty(), "{:?}", o.anomalies);
+    let media = o.media.unwrap();
+    assert!(media.known && media.shared_path);
+    let mut o = outcome("leg-b", Direction::Outbound, Some(200), Some(9000));
+    m.annotate(&mut o, true);
+    assert!(o.anomalies.is_empty() && !o.media.unwrap().shared_path);
+    // Sequential calls reusing ports (the first hung up) are not "shared".
+    let c = Call { id: "seq-1" };
+    c.setup(
+        &mut m,
+        10_000,
+        &sdp("10.0.0.1", 6000, ""),
+        &sdp("10.0.0.2", 7000, ""),
+    );
+    m.on_signal(&Signal {
+        bye: true,
+        request_invite: Some(false),
+        ..c.sig(11_000, true, Some(false), None, None)
+    });
+    let d = Call { id: "seq-2" };
+    d.setup(
+        &mut m,
+        11_100,
+        &sdp("10.0.0.1", 6000, ""),
+        &sdp("10.0.0.2", 7000, ""),
+    );
+    assert_eq!(m.stats().get("media", "media_address_shared"), 4);
 }
