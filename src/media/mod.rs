@@ -459,9 +459,9 @@ impl MediaTracker {
             if let Some(old) = self.index.insert(addr, b) {
                 if old.call != id {
                     if let Some(o) = self.calls.get_mut(&old.call) {
+                        // Reported per call (`shared_path`); not a problem to count.
                         if o.answered.is_some() && !o.bye_seen {
                             o.shared = true;
-                            self.stats.inc(LAYER, "media_address_shared");
                         }
                     }
                 }
