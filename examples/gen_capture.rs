@@ -411,12 +411,18 @@ struct Out {
     sip: u64,
     rtp_frames: u64,
     fragments: u64,
+    /// Bytes written plus bytes already scheduled (for `--target-bytes`).
+    planned: u64,
     payload: Vec<u8>,
     rng: Rng,
 }
 
 impl Out {
     fn push(&mut self, ts: i64, item: Item) {
+        self.planned += match &item {
+            Item::Frame(f) => 16 + f.len() as u64,
+            Item::Rtp(_) => 0, // planned once, when the stream is created
+        };
         self.order += 1;
         self.heap.push(Ev {
             ts,
@@ -1156,6 +1162,8 @@ fn gen_call(rng: &mut Rng, out: &mut Out, args: &Args, t0: i64) -> Truth {
                         id: id.wrapping_add(s as u16 * 7919),
                     };
                     let first = r.next;
+                    // 16 record + 14 Ethernet + 20 IP + 8 UDP + 12 RTP + 160 bytes.
+                    c.out.planned += ((r.end - r.next) / (20 * MS)).max(1) as u64 * 230;
                     c.out.push(first, Item::Rtp(Box::new(r)));
                 }
             }
@@ -1253,6 +1261,7 @@ fn run(args: &Args) -> io::Result<String> {
         sip: 0,
         rtp_frames: 0,
         fragments: 0,
+        planned: 24,
         payload: Vec::with_capacity(200),
         rng: Rng::new(args.seed ^ 0x5eed),
     };
@@ -1270,7 +1279,7 @@ fn run(args: &Args) -> io::Result<String> {
     let mean_gap = SEC as f64 / args.cps;
     let mut calls = 0u64;
     let mut by_status = std::collections::BTreeMap::<&str, u64>::new();
-    while calls < args.calls || args.target_bytes.is_some_and(|b| out.bytes < b) {
+    while calls < args.calls || args.target_bytes.is_some_and(|b| out.planned < b) {
         // Exponential inter-arrival times (Poisson arrivals).
         let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
         t += (-(1.0 - u).ln() * mean_gap) as i64;

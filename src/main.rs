@@ -619,7 +619,24 @@ fn proxy(a: ProxyArgs) -> Result<(), Failure> {
         .map_err(|_| anyhow::anyhow!("the monitor thread panicked"))?;
     let stats = stats.map_err(|e| Failure::from(anyhow::Error::new(e)))?;
     drop(rt);
-    finish_run(pipeline, &a.common, stats.counters)
+    // Traffic counts are not problems: report them apart.
+    let mut problems = trunkwatch::stats::Counters::new();
+    let mut traffic = Vec::new();
+    for (layer, reason, n) in stats.counters.iter() {
+        if reason.starts_with("forwarded") || reason == "keepalive" {
+            traffic.push(format!("{reason} {n}"));
+        } else {
+            problems.add(layer, reason, n);
+        }
+    }
+    if common_summary_wanted(&a.common) {
+        let _ = writeln!(std::io::stderr(), "proxy: {}", traffic.join(", "));
+    }
+    finish_run(pipeline, &a.common, problems)
+}
+
+fn common_summary_wanted(c: &Common) -> bool {
+    c.summary == SummaryFormat::Text
 }
 
 fn explain(a: ExplainArgs) -> Result<(), Failure> {

@@ -312,3 +312,109 @@ fn unknown_pcapng_blocks_are_skipped_and_counted() {
     assert_eq!(r.stats().get("capture", "unknown_block"), 1);
     assert!(r.warnings().is_empty());
 }
+
+/// pcapng block builder (either byte order).
+fn block(le: bool, btype: u32, body: &[u8]) -> Vec<u8> {
+    let w32 = |v: u32| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+    let mut body = body.to_vec();
+    while body.len() % 4 != 0 {
+        body.push(0);
+    }
+    let total = 12 + body.len() as u32;
+    let mut b = Vec::new();
+    b.extend_from_slice(&w32(btype));
+    b.extend_from_slice(&w32(total));
+    b.extend_from_slice(&body);
+    b.extend_from_slice(&w32(total));
+    b
+}
+
+fn ng_section(
+    le: bool,
+    ifaces: &[(u16, Option<u8>, Option<i64>)],
+    packets: &[(u32, u64, &[u8])],
+) -> Vec<u8> {
+    let w16 = |v: u16| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+    let w32 = |v: u32| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+    let mut out = Vec::new();
+    let mut shb = Vec::new();
+    shb.extend_from_slice(&w32(0x1A2B_3C4D));
+    shb.extend_from_slice(&w16(1));
+    shb.extend_from_slice(&w16(0));
+    shb.extend_from_slice(&[0xff; 8]); // section length unknown
+    out.extend(block(le, 0x0A0D_0D0A, &shb));
+    for &(lt, res, off) in ifaces {
+        let mut idb = Vec::new();
+        idb.extend_from_slice(&w16(lt));
+        idb.extend_from_slice(&w16(0));
+        idb.extend_from_slice(&w32(0));
+        if let Some(r) = res {
+            idb.extend_from_slice(&w16(9));
+            idb.extend_from_slice(&w16(1));
+            idb.extend_from_slice(&[r, 0, 0, 0]);
+        }
+        if let Some(o) = off {
+            idb.extend_from_slice(&w16(14));
+            idb.extend_from_slice(&w16(8));
+            idb.extend_from_slice(&if le { o.to_le_bytes() } else { o.to_be_bytes() });
+        }
+        idb.extend_from_slice(&[0, 0, 0, 0]); // opt_endofopt
+        out.extend(block(le, 1, &idb));
+    }
+    for &(ifid, ts, data) in packets {
+        let mut epb = Vec::new();
+        epb.extend_from_slice(&w32(ifid));
+        epb.extend_from_slice(&w32((ts >> 32) as u32));
+        epb.extend_from_slice(&w32(ts as u32));
+        epb.extend_from_slice(&w32(data.len() as u32));
+        epb.extend_from_slice(&w32(data.len() as u32 + 4));
+        epb.extend_from_slice(data);
+        out.extend(block(le, 6, &epb));
+    }
+    // An interface statistics block: known, carries no packet, not counted.
+    out.extend(block(le, 5, &[0; 12]));
+    out
+}
+
+#[test]
+fn pcapng_resolutions_offsets_and_sections_match_tshark() {
+    // Timestamps in units of 2^-20 s with a 1000 s offset, of ms, of
+    // 10^-9 s; a second section in big-endian order resets the interfaces.
+    let pkt: &[u8] = &[
+        0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+    ];
+    let mut file = ng_section(
+        true,
+        &[
+            (101, Some(0x94), Some(1000)),
+            (101, Some(3), None),
+            (1, None, None),
+        ],
+        &[
+            (0, 1_733_000_000u64 << 20 | 0x8_0000, pkt),
+            (1, 1_733_000_000_123, pkt),
+            (2, 1_733_000_000_999_999, pkt),
+            (0, (1_733_000_001u64 << 20) + 1, pkt),
+        ],
+    );
+    file.extend(ng_section(
+        false,
+        &[(228, Some(9), Some(-5))],
+        &[(0, 1_733_000_002_000_000_007, pkt)],
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hand.pcapng");
+    std::fs::write(&path, &file).unwrap();
+
+    let mut r = open_files(std::slice::from_ref(&path)).unwrap();
+    let mut got = Vec::new();
+    let mut lts = Vec::new();
+    while let Some(f) = r.next_frame() {
+        got.push((f.number, f.ts.as_nanos(), f.data.len(), f.orig_len));
+        lts.push(f.linktype);
+    }
+    assert_eq!(lts, [101, 101, 1, 101, 228]);
+    assert_eq!(got, tshark_frames(&path));
+    assert!(r.stats().is_empty(), "{:?}", r.stats());
+    assert!(r.warnings().is_empty());
+}

@@ -47,7 +47,10 @@ fn http_get(addr: SocketAddr, path: &str) -> Option<String> {
 }
 
 /// `name{labels} value` samples of the exposition format; TYPE lines kept apart.
-fn parse_exposition(text: &str) -> (Vec<(String, String, f64)>, Vec<(String, String)>) {
+/// `(name, labels, value)` samples and `(name, kind)` TYPE lines.
+type Exposition = (Vec<(String, String, f64)>, Vec<(String, String)>);
+
+fn parse_exposition(text: &str) -> Exposition {
     let mut samples = Vec::new();
     let mut types = Vec::new();
     for line in text.lines() {

@@ -126,6 +126,12 @@ fn table() -> Vec<(&'static str, Vec<Call>)> {
             b.transport = "tcp";
             vec![a, b]
         }),
+        // the 200 OK repeated once before the late ACK: one retransmission
+        ("late_ack_200_retransmitted", {
+            let mut c = done("call_b077e50013011");
+            c.retransmissions = 1;
+            vec![c]
+        }),
         // 7 INVITEs (0, 0.5 ... 31.5 s), nothing else; the OPTIONS ping at
         // ~35 s moves the capture clock past Timer B and is no call.
         ("timer_b_no_response", {
@@ -234,7 +240,7 @@ fn every_capture_has_a_table_row_and_a_golden() {
     for r in &rows {
         assert!(names.iter().any(|n| n == r), "table row {r} has no capture");
     }
-    assert!(names.len() >= 19, "sipp captures missing: {names:?}");
+    assert!(names.len() >= 20, "sipp captures missing: {names:?}");
 }
 
 #[test]

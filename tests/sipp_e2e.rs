@@ -4,9 +4,10 @@
 //! outcome is checked, as are sipp's own exit codes and success counts.
 //! Scenarios and their expected outcomes: `tests/sipp/README.md`.
 //!
-//! Each test has its own port block (UAS 40000+20*i, UAC +5, keep-alive pair
-//! +10/+15; control ports 45000+20*i, media 50000+20*i), so they run in
-//! parallel; every child (dumpcap, sipp) is killed on every path by [`Proc`].
+//! Every sipp gets ports the OS reports free just before (SIP, control, media),
+//! so the tests run in parallel with each other and with other runs of this
+//! suite on the same machine; every child (dumpcap, sipp) is killed on every
+//! path by [`Proc`].
 
 use serde_json::Value;
 use std::fs::File;
@@ -65,7 +66,7 @@ enum Net {
 }
 
 struct Scenario {
-    /// Port block index, unique per test.
+    /// Index of the test: makes its Butter call ids unique.
     idx: u16,
     uas: &'static str,
     uac: &'static str,
@@ -134,6 +135,50 @@ fn sipp_counts(stdout: &str) -> (u64, u64) {
     (last_num("Successful call"), last_num("Failed call"))
 }
 
+/// Ports of one sipp pair.
+#[derive(Copy, Clone)]
+struct Ports {
+    uas: u16,
+    uac: u16,
+    uas_ctl: u16,
+    uac_ctl: u16,
+    uas_media: u16,
+    uac_media: u16,
+}
+
+/// A port that is free for UDP and TCP on `ip` right now (`span` > 1: the
+/// next `span - 1` ports are free too; sipp's media socket uses port+2).
+fn free_port(ip: &str, span: u16) -> u16 {
+    use std::net::{TcpListener, UdpSocket};
+    for _ in 0..200 {
+        let probe = UdpSocket::bind((ip, 0)).expect("bind a probe UDP socket");
+        let p = probe.local_addr().expect("probe address").port();
+        if p.checked_add(span).is_none() {
+            continue;
+        }
+        let all_free = (p..p + span).all(|q| {
+            (q == p || UdpSocket::bind((ip, q)).is_ok()) && TcpListener::bind((ip, q)).is_ok()
+        });
+        if all_free {
+            return p;
+        }
+    }
+    panic!("no free port on {ip}");
+}
+
+impl Ports {
+    fn free(ip: &str) -> Ports {
+        Ports {
+            uas: free_port(ip, 1),
+            uac: free_port(ip, 1),
+            uas_ctl: free_port("127.0.0.1", 1),
+            uac_ctl: free_port("127.0.0.1", 1),
+            uas_media: free_port(ip, 4),
+            uac_media: free_port(ip, 4),
+        }
+    }
+}
+
 struct SippRun {
     uas: (ExitStatus, String),
     uac: (ExitStatus, String),
@@ -148,9 +193,7 @@ fn run_pair(
     uas: &str,
     uac: &str,
     ip: &str,
-    ports: (u16, u16),
-    ctl: u16,
-    media: u16,
+    ports: Ports,
     calls: u32,
     net: Net,
     uac_args: &[&str],
@@ -159,9 +202,9 @@ fn run_pair(
 ) -> SippRun {
     let transport = if net == Net::Tcp4 { "t1" } else { "u1" };
     let remote = if ip.contains(':') {
-        format!("[{ip}]:{}", ports.0)
+        format!("[{ip}]:{}", ports.uas)
     } else {
-        format!("{ip}:{}", ports.0)
+        format!("{ip}:{}", ports.uas)
     };
     let secs = format!("{}s", limit.as_secs());
     let out = |n: &str| File::create(dir.join(n)).expect("sipp output file");
@@ -171,9 +214,10 @@ fn run_pair(
             .current_dir(dir)
             .arg("-sf")
             .arg(scenario_file(uas))
-            .args(["-i", ip, "-p", &ports.0.to_string(), "-t", transport])
+            .args(["-i", ip, "-p", &ports.uas.to_string(), "-t", transport])
             .args(["-m", &calls.to_string(), "-nostdin"])
-            .args(["-mp", &media.to_string(), "-cp", &ctl.to_string()])
+            .args(["-mp", &ports.uas_media.to_string()])
+            .args(["-cp", &ports.uas_ctl.to_string()])
             .args(["-timeout", &secs, "-timeout_error", "-trace_err"])
             .stdin(Stdio::null())
             .stdout(out(&format!("{tag}-uas.out")))
@@ -187,14 +231,10 @@ fn run_pair(
             .current_dir(dir)
             .arg("-sf")
             .arg(scenario_file(uac))
-            .args(["-i", ip, "-p", &ports.1.to_string(), "-t", transport])
+            .args(["-i", ip, "-p", &ports.uac.to_string(), "-t", transport])
             .args(["-m", &calls.to_string(), "-r", "1", "-nostdin"])
-            .args([
-                "-mp",
-                &(media + 10).to_string(),
-                "-cp",
-                &(ctl + 1).to_string(),
-            ])
+            .args(["-mp", &ports.uac_media.to_string()])
+            .args(["-cp", &ports.uac_ctl.to_string()])
             .args(["-timeout", &secs, "-timeout_error", "-trace_err"])
             .args(["-s", "+12125550123", "-key", "bid", bidv])
             .args(uac_args)
@@ -228,18 +268,16 @@ fn check_sipp(what: &str, run: &SippRun, calls: u32) {
 /// the outcomes (one JSON value per call) and the JSON summary.
 fn run_live(sc: &Scenario) -> (Vec<Value>, Value) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let base = 40000 + 20 * sc.idx;
-    let (pu, pc) = (base, base + 5);
-    let ctl = 45000 + 20 * sc.idx;
-    let media = 50000 + 20 * sc.idx;
     let ip = if sc.net == Net::Udp6 {
         "::1"
     } else {
         "127.0.0.1"
     };
-    let mut filter = format!("port {pu} or port {pc}");
+    let ports = Ports::free(ip);
+    let ping_ports = Ports::free(ip);
+    let mut filter = format!("port {} or port {}", ports.uas, ports.uac);
     if sc.keepalive {
-        filter += &format!(" or port {} or port {}", base + 10, base + 15);
+        filter += &format!(" or port {} or port {}", ping_ports.uas, ping_ports.uac);
     }
     let pcap = dir.path().join("live.pcap");
     let errf = dir.path().join("dumpcap.err");
@@ -280,9 +318,7 @@ fn run_live(sc: &Scenario) -> (Vec<Value>, Value) {
         sc.uas,
         sc.uac,
         ip,
-        (pu, pc),
-        ctl,
-        media,
+        ports,
         sc.calls,
         sc.net,
         sc.uac_args,
@@ -297,9 +333,7 @@ fn run_live(sc: &Scenario) -> (Vec<Value>, Value) {
             "uas_options",
             "uac_options",
             ip,
-            (base + 10, base + 15),
-            ctl + 10,
-            media + 100,
+            ping_ports,
             1,
             sc.net,
             &[],
@@ -532,6 +566,13 @@ fn completed_over_tcp() {
     s.net = Net::Tcp4;
     s.calls = 2;
     check(s, COMPLETED);
+}
+
+#[test]
+fn late_ack_200_retransmission_counted_once() {
+    let mut w = COMPLETED;
+    w.retransmissions = 1;
+    check(sc(19, "uas_answer", "uac_late_ack"), w);
 }
 
 /// The slow one (~36 s): RFC 3261 Timer A/B cannot be shortened on the sipp

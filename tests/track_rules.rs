@@ -846,3 +846,48 @@ fn reliable_provisionals_with_new_rseq_are_not_retransmissions() {
     let o = only(s.outcomes());
     assert_eq!((o.status, o.retransmissions), (Status::Busy, 1));
 }
+
+/// Without configured platform networks, the side that sent INVITEs carrying
+/// a Butter id is the platform: a later INVITE toward it is inbound, and an
+/// inbound 404 gets the "number not linked to an agent" advice.
+#[test]
+fn platform_learned_from_butter_ids_gives_inbound_direction() {
+    let mut s = Sim::new();
+    let mut out = Dlg::new("learn-out@192.0.2.10");
+    out.extra = "X-Butter-Call-Id: call_b2c3d4e5f6a7\r\n".into();
+    s.send(0, A, B, &out.request("INVITE", 1, "o1", None, None, ""));
+    s.send(
+        100,
+        B,
+        A,
+        &out.response(486, "Busy Here", 1, "INVITE", "o1", Some("c1"), None, ""),
+    );
+    s.send(
+        110,
+        A,
+        B,
+        &out.request("ACK", 1, "o1", Some("c1"), None, ""),
+    );
+
+    let inb = Dlg::new("learn-in@198.51.100.20");
+    s.send(1000, B, A, &inb.request("INVITE", 1, "i1", None, None, ""));
+    s.send(
+        1100,
+        A,
+        B,
+        &inb.response(404, "Not Found", 1, "INVITE", "i1", Some("p1"), None, ""),
+    );
+    s.send(
+        1110,
+        B,
+        A,
+        &inb.request("ACK", 1, "i1", Some("p1"), None, ""),
+    );
+    let v = s.outcomes();
+    assert_eq!(v.len(), 2, "{v:#?}");
+    let (first, second) = (&v[0], &v[1]);
+    assert_eq!(first.direction, Direction::Outbound);
+    assert_eq!(second.direction, Direction::Inbound);
+    assert_eq!(second.status, Status::Failed);
+    assert!(second.action.contains("Agents"), "{}", second.action);
+}

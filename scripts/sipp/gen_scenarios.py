@@ -267,6 +267,16 @@ S["uas_answer"] = (
     UAS_ANSWER + UAS_END_ON_BYE,
 )
 
+# completed, with the 200 OK retransmitted once (late ACK)
+S["uac_late_ack"] = (
+    """     Platform dials out; the callee answers but the platform is slow to ACK
+     (1 s): the carrier retransmits its 200 OK once (Timer G, T1 500 ms),
+     then the ACK stops it; the caller hangs up. Expected: completed, 200,
+     ended_by caller, retransmissions 1 (the repeated 200 is counted once,
+     not as a new answer). Pair: uas_answer.xml. Requires -key bid <12 hex>.""",
+    invite() + UAC_RINGING + ANSWERED + pause(1000) + ack_2xx(1) + pause(1000) + bye_uac(2) + UAC_END_AFTER_BYE,
+)
+
 # completed, callee hangs up
 S["uac_callee_bye"] = (
     """     Platform dials out; the callee answers and later the CALLEE hangs up.

@@ -42,6 +42,7 @@ SCENARIOS=(
 "completed_caller_bye_ipv6|16|uas_answer|uac_caller_bye|1|||udp6"
 "completed_caller_bye_tcp|17|uas_answer|uac_caller_bye|2|||tcp4"
 "timer_b_no_response|18|uas_silent|uac_timer_b|1||-max_invite_retrans 10|udp4"
+"late_ack_200_retransmitted|19|uas_answer|uac_late_ack|1|||udp4"
 )
 
 # Butter call id prefix per scenario: call_<12 hex><call number>

@@ -48,6 +48,9 @@ impl ClassifyError {
 pub struct Classifier {
     cfg: ClassifyConfig,
     records: Option<Records>,
+    /// Addresses that sent INVITEs carrying a Butter id: the platform side,
+    /// learned when no platform networks are configured.
+    learned_platform: std::collections::BTreeSet<std::net::IpAddr>,
     stats: Counters,
 }
 
@@ -61,6 +64,7 @@ impl Classifier {
         Ok(Classifier {
             cfg: cfg.clone(),
             records,
+            learned_platform: Default::default(),
             stats: Counters::new(),
         })
     }
@@ -70,6 +74,7 @@ impl Classifier {
         Classifier {
             cfg: cfg.clone(),
             records: Some(records),
+            learned_platform: Default::default(),
             stats: Counters::new(),
         }
     }
@@ -105,6 +110,20 @@ impl Classifier {
         if direction == Direction::Unknown && ids.butter_call_id.is_some() {
             // The platform put its id on the INVITE it sent.
             direction = Direction::Outbound;
+            if self.cfg.platform_networks.is_empty() {
+                self.learned_platform.insert(rec.src.ip());
+            }
+        }
+        if direction == Direction::Unknown && self.cfg.platform_networks.is_empty() {
+            // The side that sends the platform's ids is the platform: an
+            // INVITE toward it (and only toward it) is inbound.
+            let src = self.learned_platform.contains(&rec.src.ip());
+            let dst = self.learned_platform.contains(&rec.dst.ip());
+            direction = match (src, dst) {
+                (true, false) => Direction::Outbound,
+                (false, true) => Direction::Inbound,
+                _ => Direction::Unknown,
+            };
         }
         let mut butter_call_id = ids.butter_call_id.clone();
         let mut correlation = ids.correlation.unwrap_or(Correlation::None);

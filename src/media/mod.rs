@@ -310,7 +310,7 @@ impl MediaTracker {
         // (e.g. OPTIONS capabilities) describes no media session.
         let sdp = s
             .sdp
-            .filter(|_| s.offer_answer_method && s.status.map_or(true, |c| c < 300));
+            .filter(|_| s.offer_answer_method && s.status.is_none_or(|c| c < 300));
         let id = match self.by_call_id.get(s.call_id) {
             Some(&id) => id,
             None => {

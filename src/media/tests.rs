@@ -74,7 +74,7 @@ fn rtp_bytes(pt: u8, seq: u16, ssrc: u32, fill: u8) -> Vec<u8> {
     v.extend_from_slice(&seq.to_be_bytes());
     v.extend_from_slice(&(u32::from(seq) * 160).to_be_bytes());
     v.extend_from_slice(&ssrc.to_be_bytes());
-    v.extend(std::iter::repeat(fill).take(160));
+    v.extend(std::iter::repeat_n(fill, 160));
     v
 }
 

@@ -349,6 +349,17 @@ impl Core {
             self.stats.inc(LAYER, "keepalive");
             return Verdict::Nothing;
         }
+        // Strict syntax check by the SIP parser; the splice scan below only
+        // finds where the headers we edit are.
+        let skip = buf
+            .iter()
+            .take_while(|c| matches!(c, b'\r' | b'\n'))
+            .count();
+        let buf = &buf[skip..];
+        if let Err(e) = crate::sip::parse(buf) {
+            self.count_malformed(e.kind.code());
+            return Verdict::Nothing;
+        }
         let sc = match splice::scan(buf) {
             Ok(s) => s,
             Err(e) => {
@@ -418,7 +429,17 @@ impl Core {
                         .forwarded_responses
                         .fetch_add(1, Ordering::Relaxed),
                 };
-                self.tap(src, to, out_t, &bytes);
+                // The monitor sees every message as it is on the sender's
+                // leg: requests as received (before our Via), responses as
+                // sent (after removing it). Both then carry the same top Via,
+                // as do the 483/503 we answer ourselves, so the tracker
+                // matches responses to their requests.
+                match kind {
+                    Kind::Request { .. } => {
+                        self.tap(src, to, out_t, &Bytes::copy_from_slice(buf));
+                    }
+                    Kind::Response { .. } => self.tap(src, to, out_t, &bytes),
+                }
                 Verdict::Forward {
                     to,
                     transport: out_t,

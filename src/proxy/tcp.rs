@@ -54,56 +54,6 @@ pub(crate) async fn bind_all(
     Ok(out)
 }
 
-/// What the framer found at the start of a stream buffer.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Frame {
-    /// Keep-alive CRLFs (RFC 5626 §4.4.1) to discard.
-    Skip(usize),
-    /// One whole message of this length.
-    Message(usize),
-    Partial,
-}
-
-/// Frame one message: headers to the blank line, then Content-Length bytes
-/// (mandatory on streams, RFC 3261 §18.3; absent is taken as 0).
-pub(crate) fn frame(buf: &[u8], max: usize) -> Result<Frame, &'static str> {
-    let skip = buf
-        .iter()
-        .take_while(|c| matches!(c, b'\r' | b'\n'))
-        .count();
-    if skip > 0 {
-        return Ok(Frame::Skip(skip));
-    }
-    let Some(hend) = memchr::memmem::find(buf, b"\r\n\r\n").map(|p| p + 4) else {
-        return if buf.len() > max {
-            Err("oversize")
-        } else {
-            Ok(Frame::Partial)
-        };
-    };
-    let mut cl = 0usize;
-    for line in buf[..hend].split(|c| *c == b'\n').skip(1) {
-        let Some(colon) = memchr::memchr(b':', line) else {
-            continue;
-        };
-        let name = line[..colon].trim_ascii();
-        if name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"l") {
-            cl = super::splice::parse_u32(line[colon + 1..].trim_ascii())
-                .ok_or("bad_content_length")? as usize;
-            break;
-        }
-    }
-    let total = hend + cl;
-    if total > max {
-        return Err("oversize");
-    }
-    Ok(if buf.len() >= total {
-        Frame::Message(total)
-    } else {
-        Frame::Partial
-    })
-}
-
 #[derive(Debug)]
 pub(crate) struct TcpNet {
     listeners: Mutex<Vec<(TcpListener, SocketAddr)>>,
@@ -196,23 +146,28 @@ impl TcpNet {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
+            // Frame with the SIP parser's stream framer (RFC 3261 §18.3).
             loop {
-                match frame(&buf, max) {
-                    Ok(Frame::Skip(n)) => {
-                        let _ = buf.split_to(n);
-                    }
-                    Ok(Frame::Message(n)) => {
+                match crate::sip::parse_stream(&buf) {
+                    Ok(crate::sip::Status::Complete(n)) => {
                         let msg = buf.split_to(n).freeze();
+                        if n > max {
+                            // Framed, so only this message is lost.
+                            self.core.stats.inc(LAYER, "dropped_oversize");
+                            continue;
+                        }
                         self.process(&msg, peer, &mine).await;
                     }
-                    Ok(Frame::Partial) => break,
-                    Err(e) => {
-                        // The stream cannot be resynchronised: count and close.
-                        if e == "oversize" {
+                    Ok(crate::sip::Status::Partial) => {
+                        if buf.len() > max.saturating_add(64 * 1024) {
+                            // No end in sight: a stream we cannot resynchronise.
                             self.core.stats.inc(LAYER, "dropped_oversize");
-                        } else {
-                            self.core.count_malformed(e);
+                            break 'conn;
                         }
+                        break;
+                    }
+                    Err(e) => {
+                        self.core.count_malformed(e.kind.code());
                         break 'conn;
                     }
                 }

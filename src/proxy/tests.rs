@@ -281,20 +281,6 @@ fn double_record_route_when_sides_see_different_addresses() {
     );
 }
 
-#[test]
-fn tcp_framer_handles_keepalives_partials_and_limits() {
-    use super::tcp::{frame, Frame};
-    assert_eq!(frame(b"\r\n\r\nINVITE", 100), Ok(Frame::Skip(4)));
-    let m = b"OPTIONS sip:a SIP/2.0\r\nl: 3\r\n\r\nabcNEXT";
-    assert_eq!(frame(m, 100), Ok(Frame::Message(m.len() - 4)));
-    assert_eq!(frame(&m[..20], 100), Ok(Frame::Partial));
-    assert_eq!(frame(m, 10), Err("oversize"));
-    assert_eq!(
-        frame(b"X\r\nContent-Length: x\r\n\r\n", 100),
-        Err("bad_content_length")
-    );
-}
-
 fn core(cfg: &ProxyConfig) -> Core {
     Core::new(cfg, vec![addr(PROXY)], Tap::disabled())
 }
@@ -351,7 +337,7 @@ fn allow_list_sides_and_limits_are_enforced_and_counted() {
     assert_eq!(n.get(LAYER, "rate_limited"), 1);
     assert_eq!(n.get(LAYER, "dropped_oversize"), 1);
     assert_eq!(n.get(LAYER, "dropped_malformed"), 1);
-    assert_eq!(n.get(LAYER_MALFORMED, "bad_request_line"), 1);
+    assert_eq!(n.get(LAYER_MALFORMED, "bad_start_line"), 1);
     assert_eq!(n.get(LAYER, "forwarded"), 3);
 }
 

@@ -197,14 +197,14 @@ impl Summary {
         if self
             .first_invite
             .as_deref()
-            .map_or(true, |f| o.invite_at.as_str() < f)
+            .is_none_or(|f| o.invite_at.as_str() < f)
         {
             self.first_invite = Some(o.invite_at.clone());
         }
         if self
             .last_invite
             .as_deref()
-            .map_or(true, |l| o.invite_at.as_str() > l)
+            .is_none_or(|l| o.invite_at.as_str() > l)
         {
             self.last_invite = Some(o.invite_at.clone());
         }
@@ -653,7 +653,7 @@ impl CodeStats {
 fn top_key<K: Ord>(m: &BTreeMap<K, u64>) -> Option<&K> {
     let mut best: Option<(&K, u64)> = None;
     for (k, &n) in m {
-        if best.map_or(true, |(_, b)| n > b) {
+        if best.is_none_or(|(_, b)| n > b) {
             best = Some((k, n));
         }
     }

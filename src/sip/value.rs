@@ -84,14 +84,18 @@ fn quoted_end(s: &[u8]) -> Option<usize> {
 }
 
 /// Bytes allowed in an unquoted parameter value: `token`, `host` (IPv6
-/// brackets, `:`), and, leniently, any other visible byte a real UA puts
-/// there, except the separators `; , " < >`.
+/// brackets, `:`), and, leniently, any other byte a real UA puts there
+/// (an OmniPCX PBX sends raw control bytes in To tags), except LWS and the
+/// separators `; , " < >`.
 const fn pvalue_table() -> [bool; 256] {
     let mut t = [false; 256];
     let mut c = 0;
     while c < 256 {
         let b = c as u8;
-        t[c] = b > b' ' && b != 0x7f && !matches!(b, b';' | b',' | b'"' | b'<' | b'>');
+        t[c] = !matches!(
+            b,
+            b' ' | b'\t' | b'\r' | b'\n' | b';' | b',' | b'"' | b'<' | b'>'
+        );
         c += 1;
     }
     t
@@ -273,10 +277,17 @@ pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
     if !c.lws() {
         return Err(Error::new(K, c.i));
     }
-    let host = host(&mut c)?;
-    c.lws();
+    let host_at = c.i;
+    let mut host = host(&mut c)?;
     let mut port = None;
-    if c.peek() == Some(b':') {
+    if let Some((h, p, end)) = bare_ipv6(s, host_at) {
+        // Unbracketed IPv6 sent-by (invalid, but sent by real phones).
+        host = h;
+        port = p;
+        c.i = end;
+    }
+    c.lws();
+    if port.is_none() && c.peek() == Some(b':') {
         c.i += 1;
         c.lws();
         port = Some(port_number(&mut c)?);
@@ -315,6 +326,27 @@ pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
         },
         end,
     ))
+}
+
+/// An unbracketed IPv6 address at `s[at..]` (two or more colons before the
+/// parameters). With 8 colons and no `::` the last group is the port.
+fn bare_ipv6(s: &[u8], at: usize) -> Option<(&[u8], Option<u16>, usize)> {
+    let len = s[at..]
+        .iter()
+        .position(|&b| !(b.is_ascii_hexdigit() || b == b':' || b == b'.'))
+        .unwrap_or(s.len() - at);
+    let word = &s[at..at + len];
+    let colons = word.iter().filter(|&&b| b == b':').count();
+    if colons < 2 {
+        return None;
+    }
+    let compressed = word.windows(2).any(|w| w == b"::");
+    if colons == 8 && !compressed {
+        let last = word.iter().rposition(|&b| b == b':')?;
+        let port = parse_decimal(&word[last + 1..]).and_then(|p| u16::try_from(p).ok())?;
+        return Some((&word[..last], Some(port), at + len));
+    }
+    Some((word, None, at + len))
 }
 
 fn host<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
@@ -609,6 +641,15 @@ mod tests {
         assert_eq!(v.branch, Some(&b"z9hG4bK1"[..]));
         assert_eq!(v.rport, Some(&b""[..]));
         assert_eq!(v.received, Some(&b"1.2.3.4"[..]));
+        let v = parse_via(b"SIP/2.0/UDP fe80:0:0:0:21a:a0ff:fe07:32e0:5060;branch=z9hG4bKb")
+            .unwrap()
+            .0;
+        assert_eq!(
+            (v.host, v.port),
+            (&b"fe80:0:0:0:21a:a0ff:fe07:32e0"[..], Some(5060))
+        );
+        let v = parse_via(b"SIP/2.0/UDP fe80::1;branch=z9hG4bKb").unwrap().0;
+        assert_eq!((v.host, v.port), (&b"fe80::1"[..], None));
         let v = parse_via(b"SIP/2.0/TLS [2001:db8::1]:5061;branch=z9hG4bKx")
             .unwrap()
             .0;
