@@ -175,7 +175,7 @@ pub struct MediaLeg {
     /// RTP payload types seen, ascending.
     #[serde(default)]
     pub payload_types: Vec<u8>,
-    /// An SDP put this direction on hold (sendonly/recvonly/inactive,
+    /// The latest SDPs put this direction on hold (sendonly/recvonly/inactive,
     /// `c=0.0.0.0` or port 0): silence here is expected, not flagged.
     #[serde(default)]
     pub on_hold: bool,
@@ -217,6 +217,11 @@ pub struct Media {
     pub caller_to_callee: MediaLeg,
     #[serde(default)]
     pub callee_to_caller: MediaLeg,
+    /// Another live call re-announced this call's media addresses (B2BUA
+    /// legs sharing one media path, e.g. direct media): packets may be
+    /// counted on that call, so missing media is not judged here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared_path: bool,
 }
 
 /// One classified call.

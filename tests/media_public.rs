@@ -170,3 +170,57 @@ fn stream_counts_match_tshark() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Media anomalies on real captures whose audio was checked by hand:
+/// isa-real-call carries A-law 0xD5 (digital silence) both ways (lab VMs
+/// without a microphone), the Android client in eim-onsip-android sends
+/// u-law 0xFF/0x7E (digital near-silence) while the far end talks, and the
+/// other calls carry sound both ways.
+#[test]
+fn silence_on_public_captures() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "isa-real-call.pcap",
+            "2d9639532965f07f406d",
+            &["silent_media", "silent_media"],
+        ),
+        (
+            "eim-onsip-android.pcap",
+            "a3d80213-f8bc-0789-b",
+            &["silent_media"],
+        ),
+        (
+            "wswiki-asterisk-zfone-xlite.pcap",
+            "ZDYzOWVlNjEwM2NjZTBj",
+            &[],
+        ),
+        ("sipnab-audiocodes-prack.pcap", "19079832632712010835", &[]),
+        ("heplify-rtp-rtcp-udp.pcap", "12013223@200.57.7.19", &[]),
+    ];
+    for (file, call, want) in cases {
+        let (v, _) = outcomes(&public(file), &MediaConfig::default(), None, true);
+        let o = v
+            .iter()
+            .find(|o| o.sip_call_id.starts_with(call))
+            .unwrap_or_else(|| panic!("{file}: call {call}"));
+        let got: Vec<&str> = o
+            .anomalies
+            .iter()
+            .map(|a| a.kind.as_str())
+            .filter(|k| k.ends_with("_media"))
+            .collect();
+        assert_eq!(&got, want, "{file} {call}: {:?}", o.anomalies);
+        assert!(o.media.as_ref().is_some_and(|m| m.known), "{file}");
+    }
+    // The Android side is the caller: the silent leg is caller_to_callee.
+    let (v, _) = outcomes(
+        &public("eim-onsip-android.pcap"),
+        &MediaConfig::default(),
+        None,
+        true,
+    );
+    let o = v.iter().find(|o| !o.anomalies.is_empty()).unwrap();
+    let m = o.media.as_ref().unwrap();
+    assert!(m.caller_to_callee.silent_share.unwrap() > 0.95);
+    assert!(m.callee_to_caller.silent_share.unwrap() < 0.5);
+}

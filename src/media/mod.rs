@@ -22,7 +22,7 @@ use crate::config::MediaConfig;
 use crate::outcome::{Anomaly, Direction, Media, MediaLeg, MediaStream, Outcome};
 use crate::stats::Counters;
 use crate::time::{parse_time, Timestamp};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 
 const LAYER: &str = "media";
@@ -33,6 +33,10 @@ pub const MIN_SILENCE_PACKETS: u64 = 50;
 /// RTP streams (SSRC + addresses) kept per call direction; more are counted
 /// in the leg totals without per-stream loss.
 pub const MAX_STREAMS_PER_LEG: usize = 8;
+/// How long (capture time) the addresses of a call whose outcome was emitted
+/// are remembered, so RTP still arriving after the BYE is counted as such
+/// (`rtp_after_call_end`) rather than as an unknown stream.
+pub const ENDED_KEEP_MS: i64 = 32_000;
 /// Media endpoints remembered per call.
 const MAX_ENDPOINTS_PER_CALL: usize = 16;
 
@@ -42,8 +46,8 @@ const CALLEE_TO_CALLER: usize = 1;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Party {
-    Caller,
-    Callee,
+    Caller = 0,
+    Callee = 1,
 }
 
 impl Party {
@@ -95,8 +99,6 @@ struct Leg {
     silent: u64,
     /// Payload types seen (bit per type).
     pts: u128,
-    /// An SDP said this direction should not flow (hold, recvonly, port 0...).
-    held: bool,
     streams: Vec<Stream>,
     /// Packets of streams beyond [`MAX_STREAMS_PER_LEG`].
     untracked_streams: u64,
@@ -113,11 +115,28 @@ struct CallMedia {
     endpoints: Vec<SocketAddr>,
     codecs: Vec<(u8, sdp::Codec)>,
     legs: [Leg; 2],
+    /// Another live call took over one of its media addresses.
+    shared: bool,
+    bye_seen: bool,
+    /// By [`Party`]: whether its latest SDP lets it send / receive any stream.
+    will_send: [bool; 2],
+    will_receive: [bool; 2],
     /// Streams held in `legs` (for the global bound).
     streams: usize,
 }
 
 impl CallMedia {
+    /// Direction `d` should not flow: its sender said it will not send, or
+    /// its receiver that it will not receive (hold, recvonly, port 0...).
+    fn held(&self, d: usize) -> bool {
+        let (sender, receiver) = if d == CALLER_TO_CALLEE {
+            (0, 1)
+        } else {
+            (1, 0)
+        };
+        !self.will_send[sender] || !self.will_receive[receiver]
+    }
+
     fn codec(&self, pt: u8) -> Option<sdp::Codec> {
         self.codecs
             .iter()
@@ -142,6 +161,8 @@ pub struct Signal<'a> {
     /// (INVITE, ACK, PRACK, UPDATE).
     pub offer_answer_method: bool,
     pub cseq_invite: bool,
+    /// The message is a BYE request (the call's media is over).
+    pub bye: bool,
     pub from_tag: Option<&'a [u8]>,
     pub to_tag: Option<&'a [u8]>,
     /// The SDP body (already extracted from multipart), if any.
@@ -160,6 +181,13 @@ pub struct MediaTracker {
     index: HashMap<SocketAddr, Binding>,
     next_id: u64,
     stream_units: usize,
+    /// Addresses of calls already reported, with when (bounded by `max_streams`
+    /// and [`ENDED_KEEP_MS`]).
+    ended: HashMap<SocketAddr, Timestamp>,
+    ended_order: VecDeque<(Timestamp, SocketAddr)>,
+    /// Some RTP or RTCP datagram (any stream) was in the input: without one
+    /// the capture holds signalling only and missing media means nothing.
+    rtp_seen: bool,
     last_ts: Timestamp,
     stats: Counters,
 }
@@ -175,6 +203,9 @@ impl MediaTracker {
             index: HashMap::new(),
             next_id: 0,
             stream_units: 0,
+            ended: HashMap::new(),
+            ended_order: VecDeque::new(),
+            rtp_seen: false,
             last_ts: Timestamp(i64::MIN),
             stats: Counters::new(),
         }
@@ -196,7 +227,7 @@ impl MediaTracker {
         self.calls
             .values()
             .map(|st| {
-                let legs = [leg_out(&st.legs[0]), leg_out(&st.legs[1])];
+                let legs = [leg_out(st, 0), leg_out(st, 1)];
                 let streams = legs.iter().flat_map(|l| l.streams.clone()).collect();
                 (
                     String::from_utf8_lossy(&st.call_id).into_owned(),
@@ -245,6 +276,29 @@ impl MediaTracker {
     fn note_time(&mut self, ts: Timestamp) {
         if ts > self.last_ts {
             self.last_ts = ts;
+            let horizon = ts.plus_millis(-ENDED_KEEP_MS);
+            while self.ended_order.front().is_some_and(|(t, _)| *t < horizon) {
+                self.pop_ended();
+            }
+        }
+    }
+
+    fn pop_ended(&mut self) {
+        if let Some((t, a)) = self.ended_order.pop_front() {
+            if self.ended.get(&a) == Some(&t) {
+                self.ended.remove(&a);
+            }
+        }
+    }
+
+    /// Remember a reported call's addresses for a while.
+    fn remember_ended(&mut self, addrs: &[SocketAddr]) {
+        for &a in addrs {
+            while self.ended_order.len() >= self.max_units {
+                self.pop_ended();
+            }
+            self.ended.insert(a, self.last_ts);
+            self.ended_order.push_back((self.last_ts, a));
         }
     }
 
@@ -280,6 +334,10 @@ impl MediaTracker {
                         endpoints: Vec::new(),
                         codecs: Vec::new(),
                         legs: Default::default(),
+                        shared: false,
+                        bye_seen: false,
+                        will_send: [true; 2],
+                        will_receive: [true; 2],
                         streams: 0,
                     },
                 );
@@ -303,6 +361,7 @@ impl MediaTracker {
                 st.caller_sig = Some(s.src);
             }
         }
+        st.bye_seen |= s.bye;
         if s.status.is_some_and(|c| (200..300).contains(&c))
             && s.cseq_invite
             && st.answered.is_none()
@@ -336,14 +395,14 @@ impl MediaTracker {
             }
         };
         st.sdp_seen = true;
+        // The party's latest SDP decides whether it sends and receives at all
+        // (hold and resume are both re-offers); a rejected body (no m=) changes nothing.
+        if !descs.is_empty() {
+            st.will_send[party as usize] = descs.iter().any(|m| m.sends);
+            st.will_receive[party as usize] = descs.iter().any(|m| m.receives);
+        }
         let mut new_bindings: Vec<(SocketAddr, Binding)> = Vec::new();
         for m in &descs {
-            if !m.sends {
-                st.legs[party.sends()].held = true;
-            }
-            if !m.receives {
-                st.legs[party.receives()].held = true;
-            }
             for &(pt, c) in &m.codecs {
                 if !st.codecs.iter().any(|(p, _)| *p == pt) && st.codecs.len() < 32 {
                     st.codecs.push((pt, c));
@@ -393,8 +452,20 @@ impl MediaTracker {
                 self.stats.inc(LAYER, "stream_limit");
                 continue;
             }
-            // A newer call announcing the same address takes it over (ports are reused).
-            self.index.insert(addr, b);
+            // A newer call announcing the same address takes it over (ports
+            // are reused). If the older call is answered and not yet reported,
+            // both are live on one media path (B2BUA legs with direct media):
+            // its missing packets then prove nothing.
+            if let Some(old) = self.index.insert(addr, b) {
+                if old.call != id {
+                    if let Some(o) = self.calls.get_mut(&old.call) {
+                        // Reported per call (`shared_path`); not a problem to count.
+                        if o.answered.is_some() && !o.bye_seen {
+                            o.shared = true;
+                        }
+                    }
+                }
+            }
             if let Some(st) = self.calls.get_mut(&id) {
                 if !st.endpoints.contains(&addr) {
                     st.endpoints.push(addr);
@@ -407,11 +478,17 @@ impl MediaTracker {
     pub fn on_datagram(&mut self, d: &crate::decode::Datagram<'_>) -> bool {
         self.note_time(d.ts);
         let kind = rtp::classify(d.payload);
+        if matches!(kind, rtp::Kind::Rtp(_) | rtp::Kind::Rtcp { .. }) {
+            self.rtp_seen = true;
+        }
         // Addressed to an announced endpoint, else sent from one (symmetric RTP).
         let (b, dir) = if let Some(b) = self.index.get(&d.dst) {
             (*b, b.party.receives())
         } else if let Some(b) = self.index.get(&d.src) {
             (*b, b.party.sends())
+        } else if self.ended.contains_key(&d.dst) || self.ended.contains_key(&d.src) {
+            self.stats.inc(LAYER, "rtp_after_call_end");
+            return true;
         } else {
             let reason = match kind {
                 rtp::Kind::Rtp(_) => "rtp_unknown_stream",
@@ -542,12 +619,34 @@ impl MediaTracker {
             .by_call_id
             .get(outcome.sip_call_id.as_bytes())
             .copied()
-            .and_then(|id| self.remove_call(id));
+            .and_then(|id| {
+                let bound: Vec<SocketAddr> = self.calls.get(&id).map_or(Vec::new(), |st| {
+                    st.endpoints
+                        .iter()
+                        .copied()
+                        .filter(|e| self.index.get(e).is_some_and(|b| b.call == id))
+                        .collect()
+                });
+                let st = self.remove_call(id);
+                self.remember_ended(&bound);
+                st
+            });
         if !media_visible {
             outcome.media = Some(Media {
                 known: false,
                 unknown_reason: Some(
                     "proxy mode: media does not pass through trunkwatch".to_string(),
+                ),
+                ..Media::default()
+            });
+            return;
+        }
+        if !self.rtp_seen {
+            outcome.media = Some(Media {
+                known: false,
+                unknown_reason: Some(
+                    "no RTP or RTCP anywhere in the input so far: the capture holds signalling only"
+                        .to_string(),
                 ),
                 ..Media::default()
             });
@@ -563,7 +662,7 @@ impl MediaTracker {
             });
             return;
         };
-        let legs = [leg_out(&st.legs[0]), leg_out(&st.legs[1])];
+        let legs = [leg_out(&st, 0), leg_out(&st, 1)];
         // Platform side, as a party.
         let platform = match outcome.direction {
             Direction::Outbound => Some(Party::Caller),
@@ -577,6 +676,7 @@ impl MediaTracker {
             carrier_to_platform: platform.map(|p| legs[p.receives()].clone()),
             caller_to_callee: legs[CALLER_TO_CALLEE].clone(),
             callee_to_caller: legs[CALLEE_TO_CALLER].clone(),
+            shared_path: st.shared,
         };
         let answered = outcome
             .answered_at
@@ -599,7 +699,8 @@ impl MediaTracker {
     }
 }
 
-fn leg_out(l: &Leg) -> MediaLeg {
+fn leg_out(st: &CallMedia, d: usize) -> MediaLeg {
+    let l = &st.legs[d];
     let mut payload_types = Vec::new();
     for pt in 0..128u8 {
         if l.pts & (1u128 << pt) != 0 {
@@ -615,7 +716,7 @@ fn leg_out(l: &Leg) -> MediaLeg {
         last_at: l.last.map(|t| t.to_string()),
         rtcp_packets: l.rtcp_packets,
         payload_types,
-        on_hold: l.held,
+        on_hold: st.held(d),
         streams: l
             .streams
             .iter()
@@ -686,8 +787,10 @@ fn judge(
             .or_else(|| l.last.filter(|&t| t >= answered).map(|_| answered))
     };
     let flowing: [bool; 2] = [0, 1].map(|d| post(&st.legs[d]).is_some_and(|t| t <= deadline));
-    let held = [st.legs[0].held, st.legs[1].held];
-    if observed_ms >= no_media_ms {
+    let held = [st.held(0), st.held(1)];
+    // With a media path shared by another live call, missing packets may be
+    // counted on that call: only what was received (silence) is judged.
+    if observed_ms >= no_media_ms && !st.shared {
         let parties = [Party::Caller, Party::Callee];
         let none_flowing = !flowing[0] && !flowing[1];
         if none_flowing && !(held[0] && held[1]) {

@@ -35,6 +35,7 @@ impl MediaTracker {
                 Some(Method::Invite | Method::Ack | Method::Prack | Method::Update)
             ),
             cseq_invite: cseq_method == Some(Method::Invite),
+            bye: method == Some(Method::Bye),
             from_tag,
             to_tag,
             sdp,

@@ -50,6 +50,7 @@ impl Call {
             status,
             offer_answer_method: true,
             cseq_invite: true,
+            bye: false,
             from_tag: Some(from_tag),
             to_tag: if ms == 0 {
                 None
@@ -157,8 +158,19 @@ fn kinds(o: &Outcome) -> Vec<&str> {
     o.anomalies.iter().map(|a| a.kind.as_str()).collect()
 }
 
+/// A tracker whose input already carried some RTP (of no known call), as any
+/// capture that includes media does.
 fn tracker() -> MediaTracker {
-    MediaTracker::new(&MediaConfig::default())
+    let mut m = MediaTracker::new(&MediaConfig::default());
+    let p = rtp_bytes(0, 1, 99, 0xff);
+    m.on_datagram(&Datagram {
+        ts: t(-1000),
+        frame: 0,
+        src: sa("192.0.2.9:4000"),
+        dst: sa("192.0.2.8:4000"),
+        payload: &p,
+    });
+    m
 }
 
 const CALLER_RTP: &str = "10.0.0.1:6000";
@@ -415,7 +427,7 @@ fn proxy_mode_never_guesses() {
 
 #[test]
 fn unknown_streams_are_counted_not_stored() {
-    let mut m = tracker();
+    let mut m = MediaTracker::new(&MediaConfig::default());
     assert_eq!(
         send(&mut m, "10.9.9.9:4000", "10.9.9.8:4002", 0, 10, 7, loud),
         0
@@ -531,4 +543,146 @@ fn comfort_noise_counts_as_silence_and_other_codecs_are_unknown() {
     assert_eq!(leg.payload_types, vec![13, 96]);
     // 40 CN packets judged, all silent; Opus is not judged.
     assert_eq!(leg.silent_share, Some(1.0));
+}
+
+#[test]
+fn resumed_call_is_judged_again() {
+    let mut m = tracker();
+    let c = Call { id: "c13" };
+    c.setup(
+        &mut m,
+        1000,
+        &sdp("10.0.0.1", 6000, "a=sendonly\r\n"),
+        &sdp("10.0.0.2", 7000, "a=recvonly\r\n"),
+    );
+    // Re-INVITE from the caller resumes; the callee agrees.
+    m.on_signal(&c.sig(
+        1500,
+        true,
+        Some(true),
+        None,
+        Some(&sdp("10.0.0.1", 6000, "a=sendrecv\r\n")),
+    ));
+    m.on_signal(&c.sig(
+        1510,
+        false,
+        None,
+        Some(200),
+        Some(&sdp("10.0.0.2", 7000, "")),
+    ));
+    send(&mut m, CALLER_RTP, CALLEE_RTP, 1010, 400, 1, loud);
+    m.note_time(t(9500));
+    let mut o = outcome("c13", Direction::Outbound, Some(1000), Some(9500));
+    m.annotate(&mut o, true);
+    assert_eq!(kinds(&o), vec!["one_way_media"]);
+    assert!(!o.media.unwrap().carrier_to_platform.unwrap().on_hold);
+}
+
+#[test]
+fn rtp_after_the_outcome_is_counted_as_such_for_a_while() {
+    let mut m = tracker();
+    let c = Call { id: "c14" };
+    c.setup(
+        &mut m,
+        1000,
+        &sdp("10.0.0.1", 6000, ""),
+        &sdp("10.0.0.2", 7000, ""),
+    );
+    send(&mut m, CALLER_RTP, CALLEE_RTP, 1010, 100, 1, loud);
+    let mut o = outcome("c14", Direction::Outbound, Some(1000), Some(3000));
+    m.annotate(&mut o, true);
+    assert_eq!(send(&mut m, CALLEE_RTP, CALLER_RTP, 3010, 5, 2, loud), 5);
+    assert_eq!(m.stats().get("media", "rtp_after_call_end"), 5);
+    // (One unknown packet came from `tracker()` itself.)
+    assert_eq!(m.stats().get("media", "rtp_unknown_stream"), 1);
+    // Long after, the addresses are forgotten.
+    m.note_time(t(3010 + ENDED_KEEP_MS + 1000));
+    assert_eq!(
+        send(
+            &mut m,
+            CALLEE_RTP,
+            CALLER_RTP,
+            3010 + ENDED_KEEP_MS + 1000,
+            2,
+            2,
+            loud
+        ),
+        0
+    );
+    assert_eq!(m.stats().get("media", "rtp_unknown_stream"), 3);
+    assert!(m.ended.is_empty() && m.ended_order.is_empty());
+}
+
+#[test]
+fn signalling_only_input_never_judges_media() {
+    // A capture filtered to SIP: no RTP anywhere, so no media is not evidence.
+    let mut m = MediaTracker::new(&MediaConfig::default());
+    let c = Call { id: "c15" };
+    c.setup(
+        &mut m,
+        1000,
+        &sdp("10.0.0.1", 6000, ""),
+        &sdp("10.0.0.2", 7000, ""),
+    );
+    m.note_time(t(60_000));
+    let mut o = outcome("c15", Direction::Outbound, Some(1000), Some(60_000));
+    m.annotate(&mut o, true);
+    assert!(o.anomalies.is_empty());
+    let media = o.media.unwrap();
+    assert!(!media.known && media.unknown_reason.unwrap().contains("signalling only"));
+}
+
+#[test]
+fn live_calls_sharing_a_media_path_are_not_judged() {
+    let mut m = tracker();
+    // Two B2BUA legs (different Call-IDs) both up, the second re-announcing
+    // the first one's addresses (direct media).
+    let a = Call { id: "leg-a" };
+    a.setup(
+        &mut m,
+        100,
+        &sdp("10.0.0.1", 6000, ""),
+        &sdp("10.0.0.2", 7000, ""),
+    );
+    let b = Call { id: "leg-b" };
+    b.setup(
+        &mut m,
+        200,
+        &sdp("10.0.0.1", 6000, ""),
+        &sdp("10.0.0.2", 7000, ""),
+    );
+    send(&mut m, CALLER_RTP, CALLEE_RTP, 300, 400, 1, loud);
+    send(&mut m, CALLEE_RTP, CALLER_RTP, 300, 400, 2, loud);
+    m.note_time(t(9000));
+    let mut o = outcome("leg-a", Direction::Outbound, Some(100), Some(9000));
+    m.annotate(&mut o, true);
+    assert!(o.anomalies.is_empty(), "{:?}", o.anomalies);
+    let media = o.media.unwrap();
+    assert!(media.known && media.shared_path);
+    let mut o = outcome("leg-b", Direction::Outbound, Some(200), Some(9000));
+    m.annotate(&mut o, true);
+    assert!(o.anomalies.is_empty() && !o.media.unwrap().shared_path);
+    // Sequential calls reusing ports (the first hung up) are not "shared".
+    let c = Call { id: "seq-1" };
+    c.setup(
+        &mut m,
+        10_000,
+        &sdp("10.0.0.1", 6000, ""),
+        &sdp("10.0.0.2", 7000, ""),
+    );
+    m.on_signal(&Signal {
+        bye: true,
+        request_invite: Some(false),
+        ..c.sig(11_000, true, Some(false), None, None)
+    });
+    let d = Call { id: "seq-2" };
+    d.setup(
+        &mut m,
+        11_100,
+        &sdp("10.0.0.1", 6000, ""),
+        &sdp("10.0.0.2", 7000, ""),
+    );
+    let mut o = outcome("seq-1", Direction::Outbound, Some(10_000), Some(11_000));
+    m.annotate(&mut o, true);
+    assert!(!o.media.unwrap().shared_path);
 }

@@ -94,3 +94,106 @@ pub fn tshark_streams(path: &Path) -> StreamCounts {
     }
     m
 }
+
+/// The whole chain as the pipeline runs it: decode → sip::parse → tracker
+/// and media tracker → classifier → `annotate`. `direction` overrides the
+/// classified direction (the sipp fixtures run both parties on 127.0.0.1,
+/// so `platform_networks` cannot tell them apart).
+pub fn outcomes(
+    path: &Path,
+    cfg: &MediaConfig,
+    direction: Option<trunkwatch::outcome::Direction>,
+    media_visible: bool,
+) -> (Vec<trunkwatch::outcome::Outcome>, MediaTracker) {
+    outcomes_of(&[path.to_path_buf()], cfg, direction, media_visible)
+}
+
+/// [`outcomes`] over several captures merged by time (as `trunkwatch replay A B` does).
+pub fn outcomes_of(
+    paths: &[PathBuf],
+    cfg: &MediaConfig,
+    direction: Option<trunkwatch::outcome::Direction>,
+    media_visible: bool,
+) -> (Vec<trunkwatch::outcome::Outcome>, MediaTracker) {
+    use trunkwatch::classify::Classifier;
+    use trunkwatch::config::{ClassifyConfig, TrackConfig};
+    use trunkwatch::track::{CallRecord, Tracker};
+    let mut media = MediaTracker::new(cfg);
+    let mut tracker = Tracker::new(&TrackConfig::default());
+    let mut classifier = Classifier::new(&ClassifyConfig::default()).expect("classifier");
+    let mut dec = Decoder::new(&DecodeConfig::default());
+    let mut rep =
+        trunkwatch::capture::open_files(paths).unwrap_or_else(|e| panic!("{paths:?}: {e}"));
+    let mut recs: Vec<CallRecord> = Vec::new();
+    let mut out = Vec::new();
+    let mut emit = |recs: &mut Vec<CallRecord>, media: &mut MediaTracker, out: &mut Vec<_>| {
+        for rec in recs.drain(..) {
+            let mut o = classifier.classify(&rec);
+            if let Some(d) = direction {
+                o.direction = d;
+            }
+            media.annotate(&mut o, media_visible);
+            out.push(o);
+        }
+    };
+    let mut last = trunkwatch::time::Timestamp(i64::MIN);
+    while let Some(frame) = rep.next_frame() {
+        last = last.max(frame.ts);
+        dec.decode(&frame, &mut |ev| match ev {
+            Event::Sip(pkt) => {
+                if let Ok(msg) = trunkwatch::sip::parse(pkt.payload) {
+                    tracker.on_sip(&pkt, &msg, &mut recs);
+                    media.on_sip(&pkt, &msg);
+                }
+            }
+            Event::Udp(d) => {
+                media.on_datagram(&d);
+            }
+        });
+        tracker.advance(last, &mut recs);
+        emit(&mut recs, &mut media, &mut out);
+    }
+    tracker.finish(&mut recs);
+    emit(&mut recs, &mut media, &mut out);
+    (out, media)
+}
+
+/// Frames matching a tshark display filter.
+pub fn tshark_count(path: &Path, filter: &str) -> u64 {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(path)
+        .args(["-Y", filter, "-T", "fields", "-e", "frame.number"])
+        .output()
+        .expect("tshark runs");
+    assert!(out.status.success(), "tshark -Y '{filter}' failed");
+    String::from_utf8_lossy(&out.stdout).lines().count() as u64
+}
+
+/// RTP packets of `ssrc` that tshark sees before the 200 OK to the BYE,
+/// which is when the call's outcome is emitted and its media state dropped.
+pub fn rtp_before_bye_ok(path: &Path, ssrc: u32) -> u64 {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(path)
+        .args([
+            "-Y",
+            "sip.CSeq.method == \"BYE\" && sip.Status-Code == 200",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ])
+        .output()
+        .expect("tshark runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let bye_ok: u64 = text
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("a 200 OK to BYE");
+    tshark_count(
+        path,
+        &format!("rtp.ssrc == 0x{ssrc:08x} && frame.number < {bye_ok}"),
+    )
+}
