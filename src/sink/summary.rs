@@ -239,15 +239,21 @@ impl Summary {
         .sum()
     }
 
-    /// Failure causes of one direction, most frequent first, ties by name.
+    /// The first [`TOP_CAUSES`] failure causes of one direction.
     fn top_causes(&self, dir: Direction) -> Vec<(&str, &CauseStats)> {
+        let mut v = self.all_causes(dir);
+        v.truncate(TOP_CAUSES);
+        v
+    }
+
+    /// Failure causes of one direction, most frequent first, ties by name.
+    fn all_causes(&self, dir: Direction) -> Vec<(&str, &CauseStats)> {
         let mut v: Vec<_> = self
             .failures
             .get(&dir)
             .map(|m| m.iter().map(|(k, s)| (k.as_str(), s)).collect())
             .unwrap_or_default();
         v.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(b.0)));
-        v.truncate(TOP_CAUSES);
         v
     }
 
@@ -425,6 +431,16 @@ impl Summary {
                     ]);
                 }
                 out += &t.render(4);
+                let shown: u64 = self.top_causes(*dir).iter().map(|(_, s)| s.calls).sum();
+                let all: u64 = self.failures[dir].values().map(|s| s.calls).sum();
+                let more = self.failures[dir].len().saturating_sub(TOP_CAUSES);
+                if more > 0 {
+                    let _ = writeln!(
+                        out,
+                        "    ... and {more} more cause(s), {} call(s) (see --summary json)",
+                        all - shown
+                    );
+                }
             }
 
             out += "\n";
@@ -560,7 +576,7 @@ impl Summary {
             .keys()
             .map(|d| {
                 let list: Vec<Value> = self
-                    .top_causes(*d)
+                    .all_causes(*d)
                     .into_iter()
                     .map(|(cause, s)| {
                         let codes: Vec<Value> = s
