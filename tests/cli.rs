@@ -232,3 +232,20 @@ fn proxy_without_addresses_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--platform"), "{}", stderr(&o));
 }
+
+/// Paced replay (for dashboards) gives the same outcomes as a full-speed one.
+#[test]
+fn paced_replay_gives_the_same_outcomes() {
+    let f = fixture("pcap/capture/sip-usec-le.pcap");
+    let fast = run(&["replay", "--summary", "none", f.to_str().unwrap()]);
+    let paced = run(&[
+        "replay",
+        "--summary",
+        "none",
+        "--speed",
+        "50",
+        f.to_str().unwrap(),
+    ]);
+    assert!(paced.status.success(), "{}", stderr(&paced));
+    assert_eq!(fast.stdout, paced.stdout);
+}
