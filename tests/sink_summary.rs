@@ -283,6 +283,7 @@ fn json_keys_are_stable() {
             "correlation",
             "failure_causes",
             "open_at_end",
+            "other_traffic",
             "post_dial_delay_ms",
             "problems",
             "ring_ms",

@@ -16,6 +16,47 @@ use std::fmt::Write as _;
 /// How many failure causes to list per direction.
 const TOP_CAUSES: usize = 5;
 
+/// Counters that measure ordinary traffic that is not SIP (or not for a
+/// call), not faults: shown apart from the problems so a clean capture reads
+/// "none" there. Everything else counted is a problem.
+const OTHER_TRAFFIC: &[(&str, &str)] = &[
+    ("link", "not_ip"),
+    ("ip", "other_protocol"),
+    ("tcp", "retransmission"),
+    ("tls", "encrypted_bytes"),
+    ("media", "udp_not_media"),
+    ("media", "rtp_after_call_end"),
+    ("track", "late_retransmission"),
+    ("track", "duplicate_frame"),
+];
+
+/// Split counters into (problems, other traffic).
+fn split_problems(all: &Counters) -> (Counters, Counters) {
+    let mut problems = Counters::new();
+    let mut other = Counters::new();
+    for (layer, reason, n) in all.iter() {
+        if OTHER_TRAFFIC.contains(&(layer, reason)) {
+            other.add(layer, reason, n);
+        } else {
+            problems.add(layer, reason, n);
+        }
+    }
+    (problems, other)
+}
+
+fn by_layer_json(c: &Counters) -> Map<String, Value> {
+    let mut by_layer: Map<String, Value> = Map::new();
+    for (layer, reason, n) in c.iter() {
+        let entry = by_layer
+            .entry(layer.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(m) = entry {
+            m.insert(reason.to_string(), json!(n));
+        }
+    }
+    by_layer
+}
+
 /// Aggregates outcomes; cheap per call (a few map updates and three `u64`s).
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
@@ -501,6 +542,18 @@ impl Summary {
             out += &t.render(2);
         }
 
+        let (problems, other) = split_problems(problems);
+        let problems = &problems;
+        if !other.is_empty() {
+            out += "\n";
+            out += &title("Other traffic (counted, not problems)");
+            let mut t = Table::new(&[Align::Left, Align::Left, Align::Right]);
+            for (layer, reason, n) in other.iter() {
+                t.row(vec![layer.into(), reason.into(), n.to_string()]);
+            }
+            out += &t.render(2);
+        }
+
         out += "\n";
         // No grand total: layers count different things (packets, messages, bytes).
         out += &title("Problems by layer and reason (counted, never dropped silently)");
@@ -619,15 +672,8 @@ impl Summary {
             .iter()
             .map(|(s, n)| (s.as_str().to_string(), json!(n)))
             .collect();
-        let mut by_layer: Map<String, Value> = Map::new();
-        for (layer, reason, n) in problems.iter() {
-            let entry = by_layer
-                .entry(layer.to_string())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(m) = entry {
-                m.insert(reason.to_string(), json!(n));
-            }
-        }
+        let (problems, other) = split_problems(problems);
+        let by_layer = by_layer_json(&problems);
         json!({
             "calls": {
                 "total": self.total,
@@ -649,6 +695,7 @@ impl Summary {
             "open_at_end": {"total": self.total - self.finals, "by_status": open},
             "anomalies": self.anomalies,
             "problems": {"total": problems.total(), "by_layer": by_layer},
+            "other_traffic": {"by_layer": by_layer_json(&other)},
             "webhook": self.webhook,
         })
     }
