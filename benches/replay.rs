@@ -35,8 +35,9 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("replay-50mb.pcap");
     let argv: Vec<String> = [
+        // At least this many calls, then more until the size is reached.
         "--calls",
-        "1000",
+        "100",
         "--seed",
         "7",
         "--rtp",
@@ -50,6 +51,7 @@ fn bench(c: &mut Criterion) {
     .collect();
     gen_capture::generate(&argv).expect("generator runs");
     let bytes = std::fs::metadata(&path).expect("capture written").len();
+    eprintln!("replay bench: {} MB capture", bytes / 1_000_000);
     let cfg = Config::default();
     // Sanity: the run sees the calls, so the bench measures real work.
     let (frames, outcomes) = replay(&cfg, &path);
