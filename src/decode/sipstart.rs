@@ -36,6 +36,13 @@ pub fn start(buf: &[u8]) -> Start {
     if rest.is_empty() {
         return Start::NeedMore;
     }
+    // Both start lines (and every prefix that could grow into one) begin
+    // with a token character ('S' of "SIP/2.0" included). Media (RTP's
+    // first byte is 0x80..0xBF), DTLS and STUN never do: decided here,
+    // without scanning the datagram for a line end.
+    if !is_token(rest[0]) {
+        return Start::NotSip;
+    }
     let limit = rest.len().min(MAX_START_LINE);
     // CR, LF or CRLF end a line (as tshark reads lines; a lone CR is seen in
     // damaged and in some old UAs' traffic).
@@ -127,5 +134,8 @@ mod tests {
         assert_eq!(start(b"SIP/2."), Start::NeedMore);
         assert_eq!(start(b"\x16\x03\x01"), Start::NotSip);
         assert_eq!(start(b"\r\n\r\n"), Start::NeedMore);
+        // RTP (version 2), even with a start line inside its payload.
+        assert_eq!(start(b"\x80\x00OPTIONS sip:a SIP/2.0\r\n"), Start::NotSip);
+        assert_eq!(start(b" INVITE sip:a SIP/2.0\r\n"), Start::NotSip);
     }
 }

@@ -178,7 +178,8 @@ pub struct MediaTracker {
     /// By creation order, so eviction takes the oldest.
     calls: BTreeMap<u64, CallMedia>,
     by_call_id: HashMap<Box<[u8]>, u64>,
-    index: HashMap<SocketAddr, Binding>,
+    /// Looked up for every UDP datagram: foldhash (seeded per process) instead of SipHash.
+    index: HashMap<SocketAddr, Binding, foldhash::fast::RandomState>,
     next_id: u64,
     stream_units: usize,
     /// Addresses of calls already reported, with when (bounded by `max_streams`
@@ -200,7 +201,7 @@ impl MediaTracker {
             max_units: cfg.max_streams.max(1),
             calls: BTreeMap::new(),
             by_call_id: HashMap::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             next_id: 0,
             stream_units: 0,
             ended: HashMap::new(),
@@ -550,18 +551,24 @@ impl MediaTracker {
                 return true;
             }
         };
-        let Some(st) = self.calls.get(&b.call) else {
+        // One map lookup for a packet of a known stream (the common case);
+        // a new stream may evict other calls first, then looks the call up again.
+        let Some(st) = self.calls.get_mut(&b.call) else {
             return false;
         };
         let known_stream = st.legs[dir]
             .streams
             .iter()
             .position(|s| s.ssrc == r.ssrc && s.src == d.src && s.dst == d.dst);
-        let room = known_stream.is_none()
-            && st.legs[dir].streams.len() < MAX_STREAMS_PER_LEG
-            && self.make_room(b.call);
-        let Some(st) = self.calls.get_mut(&b.call) else {
-            return false;
+        let mut room = false;
+        let st = if known_stream.is_none() {
+            room = st.legs[dir].streams.len() < MAX_STREAMS_PER_LEG && self.make_room(b.call);
+            let Some(st) = self.calls.get_mut(&b.call) else {
+                return false;
+            };
+            st
+        } else {
+            st
         };
         let silent = match st.codec(r.payload_type) {
             Some(sdp::Codec::Pcmu) => Some(g711::is_silent(g711::Law::Mu, r.payload)),
