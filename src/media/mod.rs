@@ -93,6 +93,46 @@ struct Stream {
     seq: rtp::SeqTracker,
 }
 
+/// A leg's streams in order of first packet. Nearly every leg carries one
+/// stream: it is held inline, next to the leg's counters, so its packets touch
+/// no separately allocated memory; further streams go to a vector.
+#[derive(Clone, Debug, Default)]
+struct Streams {
+    first: Option<Stream>,
+    rest: Vec<Stream>,
+}
+
+impl Streams {
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Stream> {
+        self.first.iter().chain(self.rest.iter())
+    }
+
+    fn get(&self, i: usize) -> Option<&Stream> {
+        match i {
+            0 => self.first.as_ref(),
+            _ => self.rest.get(i - 1),
+        }
+    }
+
+    fn get_mut(&mut self, i: usize) -> Option<&mut Stream> {
+        match i {
+            0 => self.first.as_mut(),
+            _ => self.rest.get_mut(i - 1),
+        }
+    }
+
+    fn push(&mut self, s: Stream) {
+        match self.first {
+            None => self.first = Some(s),
+            Some(_) => self.rest.push(s),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 struct Leg {
     packets: u64,
@@ -107,7 +147,7 @@ struct Leg {
     silent: u64,
     /// Payload types seen (bit per type).
     pts: u128,
-    streams: Vec<Stream>,
+    streams: Streams,
     /// Index in `streams` of the stream the last packet belonged to: checked
     /// first, so a leg carrying several streams is rarely scanned.
     last_stream: usize,
@@ -640,9 +680,10 @@ impl MediaTracker {
         match known_stream {
             Some(i) => {
                 leg.last_stream = i;
-                let s = &mut leg.streams[i];
-                s.packets += 1;
-                s.seq.update(r.seq);
+                if let Some(s) = leg.streams.get_mut(i) {
+                    s.packets += 1;
+                    s.seq.update(r.seq);
+                }
             }
             None if room => {
                 let mut seq = rtp::SeqTracker::default();
