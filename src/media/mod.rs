@@ -66,9 +66,17 @@ impl Party {
 
 /// Where a media address leads: the call, the party that announced it (and
 /// so receives there) and whether it is the RTCP port.
+/// A held call: its creation sequence number (unique, never reused: decides
+/// eviction order) and its slot in [`MediaTracker::slots`] (reused after removal).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct CallRef {
+    seq: u64,
+    slot: u32,
+}
+
 #[derive(Copy, Clone, Debug)]
 struct Binding {
-    call: u64,
+    call: CallRef,
     party: Party,
     rtcp: bool,
     /// The SDP stream is RTP (a T.38 `udptl` stream is not).
@@ -85,6 +93,46 @@ struct Stream {
     seq: rtp::SeqTracker,
 }
 
+/// A leg's streams in order of first packet. Nearly every leg carries one
+/// stream: it is held inline, next to the leg's counters, so its packets touch
+/// no separately allocated memory; further streams go to a vector.
+#[derive(Clone, Debug, Default)]
+struct Streams {
+    first: Option<Stream>,
+    rest: Vec<Stream>,
+}
+
+impl Streams {
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Stream> {
+        self.first.iter().chain(self.rest.iter())
+    }
+
+    fn get(&self, i: usize) -> Option<&Stream> {
+        match i {
+            0 => self.first.as_ref(),
+            _ => self.rest.get(i - 1),
+        }
+    }
+
+    fn get_mut(&mut self, i: usize) -> Option<&mut Stream> {
+        match i {
+            0 => self.first.as_mut(),
+            _ => self.rest.get_mut(i - 1),
+        }
+    }
+
+    fn push(&mut self, s: Stream) {
+        match self.first {
+            None => self.first = Some(s),
+            Some(_) => self.rest.push(s),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 struct Leg {
     packets: u64,
@@ -99,13 +147,18 @@ struct Leg {
     silent: u64,
     /// Payload types seen (bit per type).
     pts: u128,
-    streams: Vec<Stream>,
+    streams: Streams,
+    /// Index in `streams` of the stream the last packet belonged to: checked
+    /// first, so a leg carrying several streams is rarely scanned.
+    last_stream: usize,
     /// Packets of streams beyond [`MAX_STREAMS_PER_LEG`].
     untracked_streams: u64,
 }
 
 #[derive(Clone, Debug)]
 struct CallMedia {
+    /// Creation sequence number (see [`CallRef`]).
+    seq: u64,
     call_id: Box<[u8]>,
     caller_tag: Option<Box<[u8]>>,
     caller_sig: Option<SocketAddr>,
@@ -175,16 +228,23 @@ pub struct MediaTracker {
     no_media_ms: u64,
     silence_share: f64,
     max_units: usize,
-    /// By creation order, so eviction takes the oldest.
-    calls: BTreeMap<u64, CallMedia>,
-    by_call_id: HashMap<Box<[u8]>, u64>,
+    /// Call state in a slab: an address binding names its call's slot, so a
+    /// packet of a known call costs one hash lookup (its address) and an index.
+    /// Freed slots are reused (LIFO), so the slab never outgrows the most
+    /// calls held at once.
+    slots: Vec<Option<CallMedia>>,
+    free_slots: Vec<u32>,
+    /// Creation sequence → slot: eviction takes the oldest, snapshots list
+    /// calls in order of first sight (never in slab or hash order).
+    order: BTreeMap<u64, u32>,
+    by_call_id: HashMap<Box<[u8]>, CallRef, foldhash::fast::RandomState>,
     /// Looked up for every UDP datagram: foldhash (seeded per process) instead of SipHash.
     index: HashMap<SocketAddr, Binding, foldhash::fast::RandomState>,
     next_id: u64,
     stream_units: usize,
     /// Addresses of calls already reported, with when (bounded by `max_streams`
     /// and [`ENDED_KEEP_MS`]).
-    ended: HashMap<SocketAddr, Timestamp>,
+    ended: HashMap<SocketAddr, Timestamp, foldhash::fast::RandomState>,
     ended_order: VecDeque<(Timestamp, SocketAddr)>,
     /// Some RTP or RTCP datagram (any stream) was in the input: without one
     /// the capture holds signalling only and missing media means nothing.
@@ -199,12 +259,14 @@ impl MediaTracker {
             no_media_ms: cfg.no_media_ms,
             silence_share: cfg.silence_share,
             max_units: cfg.max_streams.max(1),
-            calls: BTreeMap::new(),
-            by_call_id: HashMap::new(),
+            slots: Vec::new(),
+            free_slots: Vec::new(),
+            order: BTreeMap::new(),
+            by_call_id: HashMap::default(),
             index: HashMap::default(),
             next_id: 0,
             stream_units: 0,
-            ended: HashMap::new(),
+            ended: HashMap::default(),
             ended_order: VecDeque::new(),
             rtp_seen: false,
             last_ts: Timestamp(i64::MIN),
@@ -219,14 +281,23 @@ impl MediaTracker {
 
     /// Calls whose media state is held.
     pub fn calls(&self) -> usize {
-        self.calls.len()
+        self.order.len()
+    }
+
+    fn call(&self, c: CallRef) -> Option<&CallMedia> {
+        call_in(&self.slots, c)
+    }
+
+    fn call_mut(&mut self, c: CallRef) -> Option<&mut CallMedia> {
+        call_in_mut(&mut self.slots, c)
     }
 
     /// Media of every call still held, in order of first sight, without
     /// forgetting anything (for tests, debugging and the end-of-run summary).
     pub fn snapshot(&self) -> Vec<(String, Vec<MediaStream>, [MediaLeg; 2])> {
-        self.calls
+        self.order
             .values()
+            .filter_map(|&slot| self.slots.get(slot as usize)?.as_ref())
             .map(|st| {
                 let legs = [leg_out(st, 0), leg_out(st, 1)];
                 let streams = legs.iter().flat_map(|l| l.streams.clone()).collect();
@@ -240,13 +311,17 @@ impl MediaTracker {
     }
 
     fn units(&self) -> usize {
-        self.calls.len() + self.index.len() + self.stream_units
+        self.order.len() + self.index.len() + self.stream_units
     }
 
-    /// Drop the oldest calls (never `keep`) until one more unit fits.
+    /// Drop the oldest calls (never the one with sequence `keep`) until one more unit fits.
     fn make_room(&mut self, keep: u64) -> bool {
         while self.units() >= self.max_units {
-            let victim = self.calls.keys().copied().find(|&k| k != keep);
+            let victim = self
+                .order
+                .iter()
+                .find(|(&seq, _)| seq != keep)
+                .map(|(&seq, &slot)| CallRef { seq, slot });
             let Some(victim) = victim else {
                 return false;
             };
@@ -262,8 +337,11 @@ impl MediaTracker {
         true
     }
 
-    fn remove_call(&mut self, id: u64) -> Option<CallMedia> {
-        let st = self.calls.remove(&id)?;
+    fn remove_call(&mut self, id: CallRef) -> Option<CallMedia> {
+        call_in(&self.slots, id)?;
+        let st = self.slots[id.slot as usize].take()?;
+        self.free_slots.push(id.slot);
+        self.order.remove(&id.seq);
         for ep in &st.endpoints {
             if self.index.get(ep).is_some_and(|b| b.call == id) {
                 self.index.remove(ep);
@@ -322,31 +400,38 @@ impl MediaTracker {
                     self.stats.inc(LAYER, "call_limit");
                     return;
                 }
-                let id = self.next_id;
+                let seq = self.next_id;
                 self.next_id += 1;
-                self.calls.insert(
-                    id,
-                    CallMedia {
-                        call_id: s.call_id.into(),
-                        caller_tag: None,
-                        caller_sig: None,
-                        answered: None,
-                        sdp_seen: false,
-                        endpoints: Vec::new(),
-                        codecs: Vec::new(),
-                        legs: Default::default(),
-                        shared: false,
-                        bye_seen: false,
-                        will_send: [true; 2],
-                        will_receive: [true; 2],
-                        streams: 0,
-                    },
-                );
+                let slot = match self.free_slots.pop() {
+                    Some(slot) => slot,
+                    None => {
+                        self.slots.push(None);
+                        (self.slots.len() - 1) as u32
+                    }
+                };
+                let id = CallRef { seq, slot };
+                self.order.insert(seq, slot);
+                self.slots[slot as usize] = Some(CallMedia {
+                    seq,
+                    call_id: s.call_id.into(),
+                    caller_tag: None,
+                    caller_sig: None,
+                    answered: None,
+                    sdp_seen: false,
+                    endpoints: Vec::new(),
+                    codecs: Vec::new(),
+                    legs: Default::default(),
+                    shared: false,
+                    bye_seen: false,
+                    will_send: [true; 2],
+                    will_receive: [true; 2],
+                    streams: 0,
+                });
                 self.by_call_id.insert(s.call_id.into(), id);
                 id
             }
         };
-        let Some(st) = self.calls.get_mut(&id) else {
+        let Some(st) = call_in_mut(&mut self.slots, id) else {
             return;
         };
         if initial_invite && st.caller_tag.is_none() && st.caller_sig.is_none() {
@@ -442,14 +527,14 @@ impl MediaTracker {
                     continue;
                 }
             }
-            let Some(st) = self.calls.get(&id) else {
+            let Some(st) = self.call(id) else {
                 return;
             };
             if st.endpoints.len() >= MAX_ENDPOINTS_PER_CALL && !st.endpoints.contains(&addr) {
                 self.stats.inc(LAYER, "endpoints_per_call_limit");
                 continue;
             }
-            if !self.index.contains_key(&addr) && !self.make_room(id) {
+            if !self.index.contains_key(&addr) && !self.make_room(id.seq) {
                 self.stats.inc(LAYER, "stream_limit");
                 continue;
             }
@@ -459,7 +544,7 @@ impl MediaTracker {
             // its missing packets then prove nothing.
             if let Some(old) = self.index.insert(addr, b) {
                 if old.call != id {
-                    if let Some(o) = self.calls.get_mut(&old.call) {
+                    if let Some(o) = self.call_mut(old.call) {
                         // Reported per call (`shared_path`); not a problem to count.
                         if o.answered.is_some() && !o.bye_seen {
                             o.shared = true;
@@ -467,7 +552,7 @@ impl MediaTracker {
                     }
                 }
             }
-            if let Some(st) = self.calls.get_mut(&id) {
+            if let Some(st) = self.call_mut(id) {
                 if !st.endpoints.contains(&addr) {
                     st.endpoints.push(addr);
                 }
@@ -505,7 +590,7 @@ impl MediaTracker {
             // (endpoints keep sending audio while a fax switch is negotiated);
             // anything else is not counted as RTP.
             let continues = match kind {
-                rtp::Kind::Rtp(r) => self.calls.get(&b.call).is_some_and(|st| {
+                rtp::Kind::Rtp(r) => self.call(b.call).is_some_and(|st| {
                     st.legs[dir]
                         .streams
                         .iter()
@@ -525,7 +610,7 @@ impl MediaTracker {
                 return true;
             }
             rtp::Kind::Rtcp { .. } => {
-                if let Some(st) = self.calls.get_mut(&b.call) {
+                if let Some(st) = self.call_mut(b.call) {
                     st.legs[dir].rtcp_packets += 1;
                 }
                 return true;
@@ -553,17 +638,19 @@ impl MediaTracker {
         };
         // One map lookup for a packet of a known stream (the common case);
         // a new stream may evict other calls first, then looks the call up again.
-        let Some(st) = self.calls.get_mut(&b.call) else {
+        let Some(st) = call_in_mut(&mut self.slots, b.call) else {
             return false;
         };
-        let known_stream = st.legs[dir]
-            .streams
-            .iter()
-            .position(|s| s.ssrc == r.ssrc && s.src == d.src && s.dst == d.dst);
+        let is = |s: &Stream| s.ssrc == r.ssrc && s.src == d.src && s.dst == d.dst;
+        let leg = &st.legs[dir];
+        let known_stream = match leg.streams.get(leg.last_stream) {
+            Some(s) if is(s) => Some(leg.last_stream),
+            _ => leg.streams.iter().position(is),
+        };
         let mut room = false;
         let st = if known_stream.is_none() {
-            room = st.legs[dir].streams.len() < MAX_STREAMS_PER_LEG && self.make_room(b.call);
-            let Some(st) = self.calls.get_mut(&b.call) else {
+            room = st.legs[dir].streams.len() < MAX_STREAMS_PER_LEG && self.make_room(b.call.seq);
+            let Some(st) = call_in_mut(&mut self.slots, b.call) else {
                 return false;
             };
             st
@@ -592,9 +679,11 @@ impl MediaTracker {
         }
         match known_stream {
             Some(i) => {
-                let s = &mut leg.streams[i];
-                s.packets += 1;
-                s.seq.update(r.seq);
+                leg.last_stream = i;
+                if let Some(s) = leg.streams.get_mut(i) {
+                    s.packets += 1;
+                    s.seq.update(r.seq);
+                }
             }
             None if room => {
                 let mut seq = rtp::SeqTracker::default();
@@ -627,7 +716,7 @@ impl MediaTracker {
             .get(outcome.sip_call_id.as_bytes())
             .copied()
             .and_then(|id| {
-                let bound: Vec<SocketAddr> = self.calls.get(&id).map_or(Vec::new(), |st| {
+                let bound: Vec<SocketAddr> = self.call(id).map_or(Vec::new(), |st| {
                     st.endpoints
                         .iter()
                         .copied()
@@ -704,6 +793,21 @@ impl MediaTracker {
         media.known = true;
         outcome.media = Some(media);
     }
+}
+
+/// The call `c` names, if it is still held (its slot may since hold a newer call).
+fn call_in(slots: &[Option<CallMedia>], c: CallRef) -> Option<&CallMedia> {
+    slots
+        .get(c.slot as usize)?
+        .as_ref()
+        .filter(|st| st.seq == c.seq)
+}
+
+fn call_in_mut(slots: &mut [Option<CallMedia>], c: CallRef) -> Option<&mut CallMedia> {
+    slots
+        .get_mut(c.slot as usize)?
+        .as_mut()
+        .filter(|st| st.seq == c.seq)
 }
 
 fn leg_out(st: &CallMedia, d: usize) -> MediaLeg {
