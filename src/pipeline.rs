@@ -146,9 +146,9 @@ impl Pipeline {
         self.media_visible = visible;
     }
 
-    /// One captured frame (replay, live capture).
-    pub fn on_frame(&mut self, frame: &Frame<'_>) {
-        self.frames += 1;
+    /// Run the decoder (`drive`) and hand every event it yields on: SIP to
+    /// the parser, tracker and media tracker, other UDP to media tracking.
+    fn with_events(&mut self, drive: impl FnOnce(&mut Decoder, &mut dyn FnMut(Event<'_>))) {
         let Self {
             decoder,
             tracker,
@@ -158,12 +158,18 @@ impl Pipeline {
             pending,
             ..
         } = self;
-        decoder.decode(frame, &mut |ev| match ev {
+        drive(decoder, &mut |ev| match ev {
             Event::Sip(pkt) => handle_sip(tracker, media, problems, messages, pending, &pkt),
             Event::Udp(d) => {
                 media.on_datagram(&d);
             }
         });
+    }
+
+    /// One captured frame (replay, live capture).
+    pub fn on_frame(&mut self, frame: &Frame<'_>) {
+        self.frames += 1;
+        self.with_events(|decoder, out| decoder.decode(frame, out));
         self.tick(frame.ts);
     }
 
@@ -228,21 +234,7 @@ impl Pipeline {
 
     /// End of input: flush the decoder and emit every call still open, as open.
     pub fn finish(&mut self) {
-        let Self {
-            decoder,
-            tracker,
-            media,
-            problems,
-            messages,
-            pending,
-            ..
-        } = self;
-        decoder.finish(&mut |ev| match ev {
-            Event::Sip(pkt) => handle_sip(tracker, media, problems, messages, pending, &pkt),
-            Event::Udp(d) => {
-                media.on_datagram(&d);
-            }
-        });
+        self.with_events(|decoder, out| decoder.finish(out));
         self.tracker.advance(self.last_ts, &mut self.pending);
         self.tracker.finish(&mut self.pending);
         self.emit_pending();
