@@ -442,19 +442,23 @@ fn append(d: &mut Dir, bytes: &[u8]) {
     }
 }
 
+/// Take the held segment that continues the stream at `next_seq`, with how
+/// many of its leading bytes the stream already has.
+fn take_continuing(d: &mut Dir) -> Option<(Seg, usize)> {
+    let next = d.next_seq?;
+    let i = d
+        .ooo
+        .iter()
+        .position(|s| s.seq.wrapping_sub(next) as i32 <= 0)?;
+    let s = d.ooo.swap_remove(i);
+    d.ooo_bytes -= s.data.len();
+    let skip = next.wrapping_sub(s.seq) as usize;
+    Some((s, skip))
+}
+
 /// Move held segments that now continue the stream into `buf`.
 fn drain_ooo(d: &mut Dir) {
-    while let Some(next) = d.next_seq {
-        let Some(i) = d
-            .ooo
-            .iter()
-            .position(|s| s.seq.wrapping_sub(next) as i32 <= 0)
-        else {
-            break;
-        };
-        let s = d.ooo.swap_remove(i);
-        d.ooo_bytes -= s.data.len();
-        let skip = next.wrapping_sub(s.seq) as usize;
+    while let Some((s, skip)) = take_continuing(d) {
         if skip < s.data.len() {
             append(d, &s.data[skip..]);
         }
@@ -488,17 +492,7 @@ fn gap(d: &mut Dir, key: Key, lim: &Limits, stats: &mut Counters, out: &mut dyn 
         _ => {}
     }
     d.next_seq = Some(first);
-    while let Some(next) = d.next_seq {
-        let Some(i) = d
-            .ooo
-            .iter()
-            .position(|s| s.seq.wrapping_sub(next) as i32 <= 0)
-        else {
-            break;
-        };
-        let s = d.ooo.swap_remove(i);
-        d.ooo_bytes -= s.data.len();
-        let skip = next.wrapping_sub(s.seq) as usize;
+    while let Some((s, skip)) = take_continuing(d) {
         if skip < s.data.len() {
             append(d, &s.data[skip..]);
             process(d, key, lim, s.frame, s.ts, stats, out);
