@@ -213,7 +213,10 @@ impl Pipeline {
             self.last_advance = self.last_ts;
             self.tracker.advance(self.last_ts, &mut self.pending);
         }
-        self.emit_pending();
+        // Checked here, inline: this runs for every frame.
+        if !self.pending.is_empty() {
+            self.emit_pending();
+        }
     }
 
     fn emit_pending(&mut self) {

@@ -32,6 +32,11 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::PathBuf;
 
+/// Up to this many files are each read ahead on a thread of their own
+/// (about 0.8 MiB of buffers each); a larger set of rotated files is read
+/// directly, keeping threads and memory bounded.
+pub const READ_AHEAD_MAX_FILES: usize = 8;
+
 /// Open capture files for replay. Every file is opened and its header
 /// checked now, so a wrong path or a non-capture file fails before anything
 /// is processed (`CaptureError::is_bad_input`).
@@ -43,10 +48,13 @@ pub fn open_files(paths: &[PathBuf]) -> Result<Replay, CaptureError> {
     if paths.is_empty() {
         return Err(CaptureError::NoFiles);
     }
-    let files = paths
+    let mut files = paths
         .iter()
         .map(|p| FileReader::open(p))
         .collect::<Result<Vec<_>, _>>()?;
+    if files.len() <= READ_AHEAD_MAX_FILES {
+        files.iter_mut().for_each(FileReader::read_ahead);
+    }
     Ok(Replay::start(files))
 }
 
@@ -57,7 +65,8 @@ pub fn open_reader(
     name: &str,
     reader: Box<dyn std::io::Read + Send>,
 ) -> Result<Replay, CaptureError> {
-    let f = FileReader::from_reader(std::path::Path::new(name), reader)?;
+    let mut f = FileReader::from_reader(std::path::Path::new(name), reader)?;
+    f.read_ahead();
     Ok(Replay::start(vec![f]))
 }
 

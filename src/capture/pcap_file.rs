@@ -45,9 +45,92 @@ impl Read for Counting {
     }
 }
 
-/// A byte stream seen through one reusable window `buf[start..end]`.
+/// Bytes a read-ahead chunk holds.
+const CHUNK: usize = 512 << 10;
+/// Room kept in front of a chunk's bytes for the unread tail of the previous
+/// chunk (a record split across the boundary), so joining them copies only
+/// that tail.
+const HEAD: usize = 64 << 10;
+/// Chunks read ahead and not yet consumed.
+const AHEAD: usize = 2;
+
+/// Where an [`Input`] gets bytes: the reader itself, or a thread that reads
+/// it ahead into chunks (the read system calls and gzip inflation then run
+/// on the second core while this one decodes).
+enum Source {
+    Direct(Box<dyn Read + Send>),
+    Ahead(ReadAhead),
+    /// Moved to a read-ahead thread that is starting.
+    Gone,
+}
+
+/// The receiving end of a read-ahead thread.
+struct ReadAhead {
+    /// Filled chunks (`data` from `HEAD` to `len`); a zero-length chunk is
+    /// the end of the stream; an error ends it too.
+    rx: std::sync::mpsc::Receiver<io::Result<Chunk>>,
+    /// Consumed chunks go back to the thread for reuse.
+    recycle: std::sync::mpsc::Sender<Vec<u8>>,
+}
+
+struct Chunk {
+    data: Vec<u8>,
+    len: usize,
+}
+
+impl ReadAhead {
+    /// Move `reader` to a thread that keeps up to [`AHEAD`] chunks ready.
+    /// The thread ends at end of stream, on an error, or when the `Input`
+    /// is dropped (its next send fails).
+    fn spawn(slot: Arc<std::sync::Mutex<Option<Box<dyn Read + Send>>>>) -> io::Result<Self> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Chunk>>(AHEAD);
+        let (recycle, used) = std::sync::mpsc::channel::<Vec<u8>>();
+        std::thread::Builder::new()
+            .name("trunkwatch-read".into())
+            .spawn(move || {
+                let Some(mut reader) = slot.lock().ok().and_then(|mut g| g.take()) else {
+                    return;
+                };
+                loop {
+                    let mut data = used.try_recv().unwrap_or_else(|_| vec![0; HEAD + CHUNK]);
+                    let mut len = HEAD;
+                    let mut err = None;
+                    // Fill the chunk (fewer, larger hand-offs); stop at end of stream.
+                    while len < data.len() {
+                        match reader.read(&mut data[len..]) {
+                            Ok(0) => break,
+                            Ok(k) => len += k,
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            Err(e) => {
+                                err = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                    let end = len < data.len() || err.is_some();
+                    if len > HEAD && tx.send(Ok(Chunk { data, len })).is_err() {
+                        return;
+                    }
+                    if let Some(e) = err {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                    if end {
+                        let _ = tx.send(Ok(Chunk {
+                            data: Vec::new(),
+                            len: 0,
+                        }));
+                        return;
+                    }
+                }
+            })?;
+        Ok(ReadAhead { rx, recycle })
+    }
+}
+
+/// A byte stream seen through one window `buf[start..end]`.
 struct Input {
-    reader: Box<dyn Read + Send>,
+    source: Source,
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -62,6 +145,7 @@ impl std::fmt::Debug for Input {
             .field("offset", &self.offset)
             .field("buffered", &(self.end - self.start))
             .field("eof", &self.eof)
+            .field("read_ahead", &matches!(self.source, Source::Ahead(_)))
             .finish()
     }
 }
@@ -69,12 +153,32 @@ impl std::fmt::Debug for Input {
 impl Input {
     fn new(reader: Box<dyn Read + Send>) -> Self {
         Input {
-            reader,
+            source: Source::Direct(reader),
             buf: vec![0; BUF_SIZE],
             start: 0,
             end: 0,
             eof: false,
             offset: 0,
+        }
+    }
+
+    /// Read the rest of the stream on a thread of its own. Bytes already
+    /// in the window stay; if no thread can be started, reads stay direct.
+    fn read_ahead(&mut self) {
+        if self.eof || !matches!(self.source, Source::Direct(_)) {
+            return;
+        }
+        let Source::Direct(reader) = std::mem::replace(&mut self.source, Source::Gone) else {
+            return;
+        };
+        let slot = Arc::new(std::sync::Mutex::new(Some(reader)));
+        match ReadAhead::spawn(slot.clone()) {
+            Ok(ra) => self.source = Source::Ahead(ra),
+            Err(_) => {
+                if let Some(r) = slot.lock().ok().and_then(|mut g| g.take()) {
+                    self.source = Source::Direct(r);
+                }
+            }
         }
     }
 
@@ -87,24 +191,77 @@ impl Input {
     /// returns how many are available. `n` must already be bounded.
     #[inline]
     fn fill(&mut self, n: usize) -> io::Result<usize> {
+        let have = self.end - self.start;
+        if have >= n || self.eof {
+            return Ok(have);
+        }
+        self.fill_more(n)
+    }
+
+    /// The slow part of [`fill`](Self::fill): read or receive more bytes.
+    #[inline(never)]
+    fn fill_more(&mut self, n: usize) -> io::Result<usize> {
         while self.end - self.start < n && !self.eof {
-            if self.start == self.end {
-                self.start = 0;
-                self.end = 0;
-            }
-            if self.buf.len() - self.start < n {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-                if self.buf.len() < n {
-                    self.buf.resize(n.next_power_of_two(), 0);
+            match &mut self.source {
+                Source::Direct(reader) => {
+                    if self.start == self.end {
+                        self.start = 0;
+                        self.end = 0;
+                    }
+                    if self.buf.len() - self.start < n {
+                        self.buf.copy_within(self.start..self.end, 0);
+                        self.end -= self.start;
+                        self.start = 0;
+                        if self.buf.len() < n {
+                            self.buf.resize(n.next_power_of_two(), 0);
+                        }
+                    }
+                    match reader.read(&mut self.buf[self.end..]) {
+                        Ok(0) => self.eof = true,
+                        Ok(k) => self.end += k,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
                 }
-            }
-            match self.reader.read(&mut self.buf[self.end..]) {
-                Ok(0) => self.eof = true,
-                Ok(k) => self.end += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Source::Ahead(ra) => {
+                    let chunk = match ra.rx.recv() {
+                        Ok(Ok(c)) => c,
+                        Ok(Err(e)) => {
+                            self.eof = true;
+                            return Err(e);
+                        }
+                        // The thread ended without a word: it panicked.
+                        Err(_) => {
+                            self.eof = true;
+                            return Err(io::Error::other("read-ahead thread stopped"));
+                        }
+                    };
+                    if chunk.len == 0 {
+                        self.eof = true;
+                        continue;
+                    }
+                    let tail = self.end - self.start;
+                    if tail <= HEAD {
+                        // Put the unread tail just in front of the new bytes.
+                        let mut data = chunk.data;
+                        data[HEAD - tail..HEAD].copy_from_slice(&self.buf[self.start..self.end]);
+                        let old = std::mem::replace(&mut self.buf, data);
+                        if old.len() == HEAD + CHUNK {
+                            let _ = ra.recycle.send(old);
+                        }
+                        self.start = HEAD - tail;
+                        self.end = chunk.len;
+                    } else {
+                        // A record larger than the headroom: grow the window.
+                        self.buf.copy_within(self.start..self.end, 0);
+                        self.buf.truncate(tail);
+                        self.buf.extend_from_slice(&chunk.data[HEAD..chunk.len]);
+                        self.start = 0;
+                        self.end = self.buf.len();
+                        let _ = ra.recycle.send(chunk.data);
+                    }
+                }
+                Source::Gone => self.eof = true,
             }
         }
         Ok(self.end - self.start)
@@ -181,7 +338,9 @@ pub(crate) struct FileReader {
 
 #[inline]
 fn rd16(b: &[u8], off: usize, le: bool) -> u16 {
-    let a = [b[off], b[off + 1]];
+    // One bounds check for the field, not one per byte.
+    let f = &b[off..off + 2];
+    let a = [f[0], f[1]];
     if le {
         u16::from_le_bytes(a)
     } else {
@@ -191,12 +350,39 @@ fn rd16(b: &[u8], off: usize, le: bool) -> u16 {
 
 #[inline]
 fn rd32(b: &[u8], off: usize, le: bool) -> u32 {
-    let a = [b[off], b[off + 1], b[off + 2], b[off + 3]];
+    let f = &b[off..off + 4];
+    let a = [f[0], f[1], f[2], f[3]];
     if le {
         u32::from_le_bytes(a)
     } else {
         u32::from_be_bytes(a)
     }
+}
+
+/// The classic pcap record at the start of `h`, if it is whole there and
+/// its captured length is within [`MAX_PACKET`] (the slow path reports
+/// what is wrong otherwise).
+#[inline]
+fn pcap_record(h: &[u8], le: bool, nanos: bool, linktype: u32, rec_hdr: usize) -> Option<Cur> {
+    if h.len() < rec_hdr {
+        return None;
+    }
+    let incl = rd32(h, 8, le);
+    let rec_len = rec_hdr + incl as usize;
+    if incl > MAX_PACKET || h.len() < rec_len {
+        return None;
+    }
+    let secs = rd32(h, 0, le);
+    let frac = rd32(h, 4, le);
+    let nanos_part = if nanos { frac } else { frac.wrapping_mul(1000) };
+    Some(Cur {
+        ts: Timestamp((secs as i64) * 1_000_000_000 + nanos_part as i64),
+        linktype,
+        data_off: rec_hdr,
+        caplen: incl as usize,
+        orig_len: rd32(h, 12, le),
+        rec_len,
+    })
 }
 
 /// Outcome of trying to position on the next packet.
@@ -384,6 +570,11 @@ impl FileReader {
         })
     }
 
+    /// Read (and inflate) the rest of the file on a thread of its own.
+    pub(crate) fn read_ahead(&mut self) {
+        self.input.read_ahead();
+    }
+
     pub(crate) fn bytes_total(&self) -> u64 {
         self.size.unwrap_or(0)
     }
@@ -420,6 +611,23 @@ impl FileReader {
     ) -> Option<Timestamp> {
         if let Some(c) = self.cur.take() {
             self.input.consume(c.rec_len);
+        }
+        // Fast path: a classic pcap record wholly in the window.
+        if let Format::Pcap {
+            le,
+            nanos,
+            linktype,
+            rec_hdr,
+        } = self.fmt
+        {
+            if !self.done {
+                if let Some(c) = pcap_record(self.input.avail(), le, nanos, linktype, rec_hdr) {
+                    self.packets += 1;
+                    self.last_ts = c.ts;
+                    self.cur = Some(c);
+                    return Some(c.ts);
+                }
+            }
         }
         while !self.done {
             let at = self.input.offset;
@@ -488,10 +696,7 @@ impl FileReader {
                     ));
                 }
                 let h = self.input.avail();
-                let secs = rd32(h, 0, le);
-                let frac = rd32(h, 4, le);
                 let incl = rd32(h, 8, le);
-                let orig = rd32(h, 12, le);
                 if incl > MAX_PACKET {
                     return Ok(Step::Stop(
                         "bad_record",
@@ -511,16 +716,10 @@ impl FileReader {
                         ),
                     ));
                 }
-                let nanos_part = if nanos { frac } else { frac.wrapping_mul(1000) };
-                let ts = Timestamp((secs as i64) * 1_000_000_000 + nanos_part as i64);
-                Ok(Step::Packet(Cur {
-                    ts,
-                    linktype,
-                    data_off: rec_hdr,
-                    caplen: incl as usize,
-                    orig_len: orig,
-                    rec_len,
-                }))
+                Ok(
+                    pcap_record(self.input.avail(), le, nanos, linktype, rec_hdr)
+                        .map_or(Step::Skip, Step::Packet),
+                )
             }
             Format::PcapNg { le, ifaces } => {
                 let at = self.input.offset;
@@ -752,4 +951,105 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod read_ahead_tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A classic little-endian microsecond pcap with records of the given
+    /// captured lengths (bytes derived from the record index).
+    fn pcap(sizes: &[usize]) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        v.extend_from_slice(&2u16.to_le_bytes());
+        v.extend_from_slice(&4u16.to_le_bytes());
+        v.extend_from_slice(&[0; 8]);
+        v.extend_from_slice(&(MAX_PACKET).to_le_bytes());
+        v.extend_from_slice(&1u32.to_le_bytes());
+        for (i, &n) in sizes.iter().enumerate() {
+            v.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes());
+            v.extend_from_slice(&(i as u32 % 1_000_000).to_le_bytes());
+            v.extend_from_slice(&(n as u32).to_le_bytes());
+            v.extend_from_slice(&(n as u32).to_le_bytes());
+            v.extend((0..n).map(|k| (k as u8) ^ (i as u8)));
+        }
+        v
+    }
+
+    type Read = (Vec<(i64, Vec<u8>)>, Vec<String>, Counters);
+
+    fn read_all(bytes: &[u8], ahead: bool) -> Read {
+        let mut r =
+            FileReader::from_reader(Path::new("mem"), Box::new(io::Cursor::new(bytes.to_vec())))
+                .expect("valid capture");
+        if ahead {
+            r.read_ahead();
+            assert!(matches!(r.input.source, Source::Ahead(_)));
+        }
+        let (mut stats, mut warnings, mut frames) = (Counters::new(), Vec::new(), Vec::new());
+        while let Some(ts) = r.advance(&mut stats, &mut warnings) {
+            let f = r.frame(0).expect("positioned");
+            frames.push((ts.0, f.data.to_vec()));
+        }
+        (frames, warnings, stats)
+    }
+
+    /// Records straddling chunk boundaries, larger than the headroom and
+    /// larger than a chunk, and a cut last record: read ahead on a thread
+    /// gives exactly what direct reads give, down to the truncation offset.
+    #[test]
+    fn read_ahead_equals_direct() {
+        let mut sizes = vec![60, 1500, HEAD + 1, 40, CHUNK + HEAD + 3, 0, 214];
+        sizes.extend((0..12_000).map(|i| 60 + (i * 37) % 1400));
+        sizes.push(3 * CHUNK);
+        sizes.extend([214; 500]);
+        let whole = pcap(&sizes);
+        let direct = read_all(&whole, false);
+        assert_eq!(direct.0.len(), sizes.len());
+        assert!(direct.1.is_empty());
+        assert_eq!(read_all(&whole, true), direct);
+
+        let cut = &whole[..whole.len() - 100];
+        let direct = read_all(cut, false);
+        assert_eq!(direct.0.len(), sizes.len() - 1);
+        assert_eq!(direct.1.len(), 1, "{:?}", direct.1);
+        assert_eq!(read_all(cut, true), direct);
+
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&whole).unwrap();
+        let gz = gz.finish().unwrap();
+        let plain = read_all(&whole, false);
+        let (frames, warnings, _) = read_all(&gz, true);
+        assert_eq!(frames, plain.0);
+        assert!(warnings.is_empty());
+    }
+
+    /// A reader that fails mid-stream: the error reaches the consumer, after
+    /// every packet that was whole before it.
+    #[test]
+    fn read_ahead_reports_read_errors() {
+        struct Failing(io::Cursor<Vec<u8>>);
+        impl io::Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                match self.0.read(buf)? {
+                    0 => Err(io::Error::other("disk on fire")),
+                    k => Ok(k),
+                }
+            }
+        }
+        let bytes = pcap(&[100; 5000]);
+        let mut r =
+            FileReader::from_reader(Path::new("mem"), Box::new(Failing(io::Cursor::new(bytes))))
+                .expect("valid capture");
+        r.read_ahead();
+        let (mut stats, mut warnings, mut n) = (Counters::new(), Vec::new(), 0);
+        while r.advance(&mut stats, &mut warnings).is_some() {
+            n += 1;
+        }
+        assert_eq!(n, 5000);
+        assert_eq!(stats.get("capture", "read_error"), 1);
+        assert!(warnings[0].contains("disk on fire"), "{warnings:?}");
+    }
 }

@@ -109,9 +109,10 @@ fn plausible_prefix(b: &[u8]) -> bool {
     }
 }
 
-/// RFC 3261 `token` characters.
+/// RFC 3261 `token` characters (the parser's table: this runs for every
+/// UDP datagram).
 fn is_token(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
+    crate::sip::is_token(b)
 }
 
 #[cfg(test)]

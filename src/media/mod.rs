@@ -64,6 +64,66 @@ impl Party {
     }
 }
 
+/// A hash map keyed by transport address, looked up for every UDP datagram.
+/// IPv4 addresses (nearly all trunk media) are packed into one `u64`, so an
+/// entry is small and a lookup touches one cache line; IPv6 keys stay whole.
+#[derive(Debug)]
+struct AddrMap<V> {
+    v4: HashMap<u64, V, foldhash::fast::RandomState>,
+    v6: HashMap<SocketAddr, V, foldhash::fast::RandomState>,
+}
+
+impl<V> Default for AddrMap<V> {
+    fn default() -> Self {
+        AddrMap {
+            v4: HashMap::default(),
+            v6: HashMap::default(),
+        }
+    }
+}
+
+#[inline]
+fn v4_key(a: &std::net::SocketAddrV4) -> u64 {
+    (u64::from(a.ip().to_bits()) << 16) | u64::from(a.port())
+}
+
+impl<V> AddrMap<V> {
+    #[inline]
+    fn get(&self, a: &SocketAddr) -> Option<&V> {
+        match a {
+            SocketAddr::V4(a) => self.v4.get(&v4_key(a)),
+            SocketAddr::V6(_) => self.v6.get(a),
+        }
+    }
+
+    fn contains_key(&self, a: &SocketAddr) -> bool {
+        self.get(a).is_some()
+    }
+
+    fn insert(&mut self, a: SocketAddr, v: V) -> Option<V> {
+        match a {
+            SocketAddr::V4(a) => self.v4.insert(v4_key(&a), v),
+            SocketAddr::V6(_) => self.v6.insert(a, v),
+        }
+    }
+
+    fn remove(&mut self, a: &SocketAddr) -> Option<V> {
+        match a {
+            SocketAddr::V4(a) => self.v4.remove(&v4_key(a)),
+            SocketAddr::V6(_) => self.v6.remove(a),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.v4.len() + self.v6.len()
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Where a media address leads: the call, the party that announced it (and
 /// so receives there) and whether it is the RTCP port.
 /// A held call: its creation sequence number (unique, never reused: decides
@@ -153,6 +213,10 @@ struct Leg {
     last_stream: usize,
     /// Packets of streams beyond [`MAX_STREAMS_PER_LEG`].
     untracked_streams: u64,
+    /// The codec of the payload type this leg carried last (a stream keeps
+    /// one payload type for long stretches): saves the call's codec list.
+    /// Cleared when the call's codecs change.
+    codec_cache: Option<(u8, Option<sdp::Codec>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -188,6 +252,19 @@ impl CallMedia {
             (1, 0)
         };
         !self.will_send[sender] || !self.will_receive[receiver]
+    }
+
+    /// [`codec`](Self::codec) through direction `d`'s one-entry cache.
+    #[inline]
+    fn leg_codec(&mut self, d: usize, pt: u8) -> Option<sdp::Codec> {
+        match self.legs[d].codec_cache {
+            Some((p, c)) if p == pt => c,
+            _ => {
+                let c = self.codec(pt);
+                self.legs[d].codec_cache = Some((pt, c));
+                c
+            }
+        }
     }
 
     fn codec(&self, pt: u8) -> Option<sdp::Codec> {
@@ -239,12 +316,12 @@ pub struct MediaTracker {
     order: BTreeMap<u64, u32>,
     by_call_id: HashMap<Box<[u8]>, CallRef, foldhash::fast::RandomState>,
     /// Looked up for every UDP datagram: foldhash (seeded per process) instead of SipHash.
-    index: HashMap<SocketAddr, Binding, foldhash::fast::RandomState>,
+    index: AddrMap<Binding>,
     next_id: u64,
     stream_units: usize,
     /// Addresses of calls already reported, with when (bounded by `max_streams`
     /// and [`ENDED_KEEP_MS`]).
-    ended: HashMap<SocketAddr, Timestamp, foldhash::fast::RandomState>,
+    ended: AddrMap<Timestamp>,
     ended_order: VecDeque<(Timestamp, SocketAddr)>,
     /// Some RTP or RTCP datagram (any stream) was in the input: without one
     /// the capture holds signalling only and missing media means nothing.
@@ -263,10 +340,10 @@ impl MediaTracker {
             free_slots: Vec::new(),
             order: BTreeMap::new(),
             by_call_id: HashMap::default(),
-            index: HashMap::default(),
+            index: AddrMap::default(),
             next_id: 0,
             stream_units: 0,
-            ended: HashMap::default(),
+            ended: AddrMap::default(),
             ended_order: VecDeque::new(),
             rtp_seen: false,
             last_ts: Timestamp(i64::MIN),
@@ -492,6 +569,7 @@ impl MediaTracker {
             for &(pt, c) in &m.codecs {
                 if !st.codecs.iter().any(|(p, _)| *p == pt) && st.codecs.len() < 32 {
                     st.codecs.push((pt, c));
+                    st.legs.iter_mut().for_each(|l| l.codec_cache = None);
                 }
             }
             let Some(ip) = m.addr else { continue };
@@ -657,7 +735,7 @@ impl MediaTracker {
         } else {
             st
         };
-        let silent = match st.codec(r.payload_type) {
+        let silent = match st.leg_codec(dir, r.payload_type) {
             Some(sdp::Codec::Pcmu) => Some(g711::is_silent(g711::Law::Mu, r.payload)),
             Some(sdp::Codec::Pcma) => Some(g711::is_silent(g711::Law::A, r.payload)),
             Some(sdp::Codec::Cn) => Some(true),

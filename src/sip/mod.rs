@@ -16,6 +16,7 @@ pub mod sdp;
 mod value;
 
 pub use error::{Error, ErrorKind};
+pub(crate) use header::is_token;
 pub use header::{canonical_name, name_eq};
 pub use message::{CSeq, Header, HeaderValues, Headers, Message, NameAddrs, Reasons, Vias};
 pub use parse::{parse, parse_stream, Status};
