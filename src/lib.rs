@@ -12,6 +12,7 @@ pub mod media;
 pub mod outcome;
 pub mod pipeline;
 pub mod proxy;
+pub mod replay;
 pub mod sink;
 pub mod sip;
 pub mod stats;

@@ -416,6 +416,40 @@ fn replay(a: ReplayArgs) -> Result<(), Failure> {
         When::Auto => std::io::stderr().is_terminal() && total > 32 << 20,
     };
     let bar = progress_bar(show, total);
+    if speed.is_none() {
+        // As fast as possible: decode on a second core.
+        let fin = trunkwatch::replay::run(replay, &cfg.decode, &mut pipeline, stop.clone(), {
+            let bar = bar.clone();
+            let mut last = 0u64;
+            move |pipeline, frames, bytes| {
+                if frames / 4096 == last / 4096 {
+                    return;
+                }
+                last = frames;
+                pipeline.flush_metrics();
+                if let Some(b) = &bar {
+                    b.set_position(bytes);
+                    b.set_message(format!(
+                        "{} frames, {} calls ended, {} open",
+                        frames,
+                        pipeline.outcomes(),
+                        pipeline.open_calls()
+                    ));
+                }
+            }
+        })
+        .map_err(|e| Failure::from(anyhow::Error::new(e).context("replay failed")))?;
+        if stop.load(Ordering::Relaxed) {
+            tracing::warn!("interrupted: flushing open calls");
+        }
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        for w in &fin.warnings {
+            let _ = writeln!(std::io::stderr(), "trunkwatch: warning: {w}");
+        }
+        return finish_replay(pipeline, &a, fin.capture_stats, &stop);
+    }
     let started = Instant::now();
     let mut first_ts: Option<i64> = None;
     let mut n: u64 = 0;
@@ -454,6 +488,16 @@ fn replay(a: ReplayArgs) -> Result<(), Failure> {
         let _ = writeln!(std::io::stderr(), "trunkwatch: warning: {w}");
     }
     let capture_stats = replay.stats().clone();
+    finish_replay(pipeline, &a, capture_stats, &stop)
+}
+
+/// Summary and sinks after a replay; with `--hold-metrics`, keep serving.
+fn finish_replay(
+    pipeline: Pipeline,
+    a: &ReplayArgs,
+    capture_stats: trunkwatch::stats::Counters,
+    stop: &AtomicBool,
+) -> Result<(), Failure> {
     let metrics = pipeline.sinks().metrics;
     finish_run(pipeline, &a.common, capture_stats)?;
     if a.hold_metrics && metrics {

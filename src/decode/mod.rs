@@ -141,6 +141,32 @@ impl Decoder {
             frame: frame.number,
         };
         self.sweep(c.ts, out);
+        if frame.linktype == link::linktype::ETHERNET {
+            if let Some((src, dst, payload)) = plain_udp4(frame.data) {
+                return out(Event::Udp(Datagram {
+                    ts: c.ts,
+                    frame: c.frame,
+                    src,
+                    dst,
+                    payload,
+                }));
+            }
+        }
+        self.link(&c, frame.linktype, frame.data, out);
+    }
+
+    /// [`decode`](Self::decode) without the fast path (tests compare the two).
+    #[cfg(test)]
+    pub(crate) fn decode_general(
+        &mut self,
+        frame: &crate::capture::Frame<'_>,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
+        let c = Ctx {
+            ts: frame.ts,
+            frame: frame.number,
+        };
+        self.sweep(c.ts, out);
         self.link(&c, frame.linktype, frame.data, out);
     }
 
@@ -177,6 +203,49 @@ impl Decoder {
             }
         }
     }
+}
+
+/// The frame most traffic is (RTP on a trunk): untagged Ethernet, IPv4
+/// without options or fragmentation, UDP with consistent lengths, not a
+/// tunnel or HEP port, a payload that cannot start a SIP line. Returns its
+/// addresses and payload, which is exactly what the general path yields for
+/// it (an RTP candidate, nothing counted); anything else returns None and
+/// takes the general path.
+#[inline]
+fn plain_udp4(data: &[u8]) -> Option<(SocketAddr, SocketAddr, &[u8])> {
+    let ip = data.get(14..)?;
+    if be16(data, 12) != link::ethertype::IPV4 || ip.len() < 20 || ip[0] != 0x45 || ip[9] != 17 {
+        return None;
+    }
+    let total = be16(ip, 2) as usize;
+    // No fragment offset, no more-fragments flag (DF may be set).
+    if total < 28 || total > ip.len() || be16(ip, 6) & 0x3fff != 0 {
+        return None;
+    }
+    let udp = &ip[20..total];
+    let ulen = be16(udp, 4) as usize;
+    if ulen < 9 || ulen > udp.len() {
+        return None;
+    }
+    let (sport, dport) = (be16(udp, 0), be16(udp, 2));
+    let payload = &udp[8..ulen];
+    let first = payload[0];
+    if [sport, dport]
+        .iter()
+        .any(|p| *p == tunnel::GTPU_PORT || *p == tunnel::VXLAN_PORT)
+        || first == b'\r'
+        || first == b'\n'
+        || crate::sip::is_token(first)
+    {
+        return None;
+    }
+    let src = std::net::Ipv4Addr::new(ip[12], ip[13], ip[14], ip[15]);
+    let dst = std::net::Ipv4Addr::new(ip[16], ip[17], ip[18], ip[19]);
+    Some((
+        SocketAddr::new(src.into(), sport),
+        SocketAddr::new(dst.into(), dport),
+        payload,
+    ))
 }
 
 #[inline]

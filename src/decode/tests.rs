@@ -467,3 +467,70 @@ mod fuzz {
         }
     }
 }
+
+/// Everything the decoder hands on, with the counters, for comparisons.
+fn outputs(
+    frames: &[Vec<u8>],
+    decode: impl Fn(&mut Decoder, &Frame<'_>, &mut dyn FnMut(Event<'_>)),
+) -> (Vec<String>, Counters) {
+    let mut dec = Decoder::new(&crate::config::DecodeConfig::default());
+    let mut got = Vec::new();
+    for (i, data) in frames.iter().enumerate() {
+        let f = Frame {
+            number: i as u64 + 1,
+            ts: Timestamp::from_secs_nanos(1_700_000_000 + i as i64, 0),
+            linktype: 1,
+            data,
+            orig_len: data.len() as u32,
+        };
+        decode(&mut dec, &f, &mut |ev| got.push(format!("{ev:?}")));
+    }
+    (got, dec.stats().clone())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// The fast path for plain Ethernet/IPv4/UDP frames yields exactly what
+    /// the general path does, on frames with any header field bent (IHL,
+    /// lengths, fragment bits, protocol, ports, first payload byte, tags).
+    #[test]
+    fn plain_udp_fast_path_equals_general(
+        edits in proptest::collection::vec((0usize..60, proptest::prelude::any::<u8>()), 0..4),
+        first in proptest::prelude::any::<u8>(),
+        len in 0usize..40,
+        cut in 0usize..80,
+        ports in proptest::sample::select(vec![(40000u16, 40002u16), (2152, 9), (9, 4789), (5060, 5060), (9060, 9)]),
+    ) {
+        let mut payload = vec![first];
+        payload.extend((0..len).map(|i| i as u8));
+        let mut frame = vec![0u8; 12];
+        frame.extend([0x08, 0x00]);
+        frame.extend(ipv4(17, 7, 0x4000, &udp(ports.0, ports.1, &payload)));
+        for (at, v) in edits {
+            if at < frame.len() {
+                frame[at] = v;
+            }
+        }
+        let mut short = frame.clone();
+        short.truncate(frame.len().saturating_sub(cut % 8 * (cut / 8 % 2)));
+        let frames = vec![frame, short];
+        let fast = outputs(&frames, |d, f, out| d.decode(f, out));
+        let general = outputs(&frames, |d, f, out| d.decode_general(f, out));
+        proptest::prop_assert_eq!(fast, general);
+    }
+}
+
+#[test]
+fn rtp_frames_take_the_fast_path_and_sip_does_not() {
+    let eth = |payload: &[u8]| {
+        let mut f = vec![0u8; 12];
+        f.extend([0x08, 0x00]);
+        f.extend(ipv4(17, 7, 0x4000, &udp(40000, 40002, payload)));
+        f
+    };
+    let rtp = eth(&[0x80, 0, 0, 1, 0, 0, 0, 160, 1, 2, 3, 4, 0xff, 0xff]);
+    assert!(plain_udp4(&rtp).is_some());
+    assert!(plain_udp4(&eth(b"SIP/2.0 200 OK\r\n\r\n")).is_none());
+    assert!(plain_udp4(&eth(b"\r\n\r\n")).is_none());
+}

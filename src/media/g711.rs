@@ -103,6 +103,25 @@ pub fn is_silent(law: Law, payload: &[u8]) -> bool {
     sum < limit
 }
 
+/// [`is_silent`] under both laws at once, `[u-law, A-law]`: one pass that
+/// stops as soon as both sums reach the threshold (speech: after a few
+/// samples). Same answers as two calls.
+pub fn silent_mu_a(payload: &[u8]) -> [bool; 2] {
+    let limit = SILENT_MEAN_SQUARE as u64 * payload.len() as u64;
+    let (mut mu, mut a) = (0u64, 0u64);
+    // Short chunks: one loud sample already exceeds a whole packet's budget.
+    for chunk in payload.chunks(4) {
+        for &b in chunk {
+            mu += u64::from(ULAW_SQ[b as usize]);
+            a += u64::from(ALAW_SQ[b as usize]);
+        }
+        if mu >= limit && a >= limit {
+            return [false, false];
+        }
+    }
+    [mu < limit, a < limit]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +141,44 @@ mod tests {
         // Monotonic within the positive u-law half (0xff..0x80 rising).
         for b in 0x81u8..=0xff {
             assert!(to_linear(Law::Mu, b) < to_linear(Law::Mu, b - 1));
+        }
+    }
+
+    /// The one-pass judgement under both laws agrees with one law at a
+    /// time: digital silence, low noise, tones, random bytes, every length.
+    #[test]
+    fn both_laws_at_once_agree() {
+        let mut x = 0x1234_5678u32;
+        let mut payloads: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![0xff; 160],
+            vec![0xd5; 160],
+            [0xfe, 0x7e, 0xfd, 0x7d].repeat(40),
+            [0x55, 0xd5].repeat(80),
+        ];
+        for n in 0..400usize {
+            // Mostly quiet bytes with an occasional loud one, and pure noise.
+            let len = n % 181;
+            payloads.push(
+                (0..len)
+                    .map(|_| {
+                        x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                        let b = (x >> 24) as u8;
+                        if n % 3 == 0 || b < 4 {
+                            b
+                        } else {
+                            [0xff, 0xfe, 0x7f, 0xd5, 0x55, 0xd4][(b % 6) as usize]
+                        }
+                    })
+                    .collect(),
+            );
+        }
+        for p in &payloads {
+            assert_eq!(
+                silent_mu_a(p),
+                [is_silent(Law::Mu, p), is_silent(Law::A, p)],
+                "{p:?}"
+            );
         }
     }
 

@@ -64,6 +64,36 @@ impl Party {
     }
 }
 
+/// What media tracking reads from one UDP payload, computed from its bytes
+/// alone (no tracker state), so a replay's decoding thread can do it and
+/// hand over a few bytes instead of the payload (see `crate::replay`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Probe {
+    kind: rtp::Kind,
+    /// For RTP: whether the audio is silent read as G.711 u-law and as
+    /// A-law (the call's SDP says which applies, if either).
+    silent: [bool; 2],
+    /// Payload bytes.
+    len: usize,
+}
+
+impl Probe {
+    /// Classify a UDP payload (RFC 7983) and, for RTP, judge its silence
+    /// under both G.711 laws.
+    pub fn of(payload: &[u8]) -> Probe {
+        let kind = rtp::classify(payload);
+        let silent = match kind {
+            rtp::Kind::Rtp(r) => g711::silent_mu_a(r.payload(payload)),
+            _ => [false; 2],
+        };
+        Probe {
+            kind,
+            silent,
+            len: payload.len(),
+        }
+    }
+}
+
 /// A hash map keyed by transport address, looked up for every UDP datagram.
 /// IPv4 addresses (nearly all trunk media) are packed into one `u64`, so an
 /// entry is small and a lookup touches one cache line; IPv6 keys stay whole.
@@ -640,17 +670,29 @@ impl MediaTracker {
 
     /// Every non-SIP UDP datagram. True when it matched a known media address.
     pub fn on_datagram(&mut self, d: &crate::decode::Datagram<'_>) -> bool {
-        self.note_time(d.ts);
-        let kind = rtp::classify(d.payload);
+        self.on_probe(d.ts, d.src, d.dst, &Probe::of(d.payload))
+    }
+
+    /// A datagram already reduced to its [`Probe`] (by the decoding thread of
+    /// a replay): the same accounting as [`on_datagram`](Self::on_datagram).
+    pub fn on_probe(
+        &mut self,
+        ts: Timestamp,
+        src: SocketAddr,
+        dst: SocketAddr,
+        probe: &Probe,
+    ) -> bool {
+        self.note_time(ts);
+        let kind = probe.kind;
         if matches!(kind, rtp::Kind::Rtp(_) | rtp::Kind::Rtcp { .. }) {
             self.rtp_seen = true;
         }
         // Addressed to an announced endpoint, else sent from one (symmetric RTP).
-        let (b, dir) = if let Some(b) = self.index.get(&d.dst) {
+        let (b, dir) = if let Some(b) = self.index.get(&dst) {
             (*b, b.party.receives())
-        } else if let Some(b) = self.index.get(&d.src) {
+        } else if let Some(b) = self.index.get(&src) {
             (*b, b.party.sends())
-        } else if self.ended.contains_key(&d.dst) || self.ended.contains_key(&d.src) {
+        } else if self.ended.contains_key(&dst) || self.ended.contains_key(&src) {
             self.stats.inc(LAYER, "rtp_after_call_end");
             return true;
         } else {
@@ -672,7 +714,7 @@ impl MediaTracker {
                     st.legs[dir]
                         .streams
                         .iter()
-                        .any(|s| s.ssrc == r.ssrc && s.src == d.src && s.dst == d.dst)
+                        .any(|s| s.ssrc == r.ssrc && s.src == src && s.dst == dst)
                 }),
                 _ => false,
             };
@@ -719,7 +761,7 @@ impl MediaTracker {
         let Some(st) = call_in_mut(&mut self.slots, b.call) else {
             return false;
         };
-        let is = |s: &Stream| s.ssrc == r.ssrc && s.src == d.src && s.dst == d.dst;
+        let is = |s: &Stream| s.ssrc == r.ssrc && s.src == src && s.dst == dst;
         let leg = &st.legs[dir];
         let known_stream = match leg.streams.get(leg.last_stream) {
             Some(s) if is(s) => Some(leg.last_stream),
@@ -736,19 +778,19 @@ impl MediaTracker {
             st
         };
         let silent = match st.leg_codec(dir, r.payload_type) {
-            Some(sdp::Codec::Pcmu) => Some(g711::is_silent(g711::Law::Mu, r.payload)),
-            Some(sdp::Codec::Pcma) => Some(g711::is_silent(g711::Law::A, r.payload)),
+            Some(sdp::Codec::Pcmu) => Some(probe.silent[0]),
+            Some(sdp::Codec::Pcma) => Some(probe.silent[1]),
             Some(sdp::Codec::Cn) => Some(true),
             None => None,
         };
         let answered = st.answered;
         let leg = &mut st.legs[dir];
         leg.packets += 1;
-        leg.bytes += d.payload.len() as u64;
-        leg.first.get_or_insert(d.ts);
-        leg.last = Some(leg.last.map_or(d.ts, |l| l.max(d.ts)));
-        if leg.first_after_answer.is_none() && answered.is_some_and(|a| d.ts >= a) {
-            leg.first_after_answer = Some(d.ts);
+        leg.bytes += probe.len as u64;
+        leg.first.get_or_insert(ts);
+        leg.last = Some(leg.last.map_or(ts, |l| l.max(ts)));
+        if leg.first_after_answer.is_none() && answered.is_some_and(|a| ts >= a) {
+            leg.first_after_answer = Some(ts);
         }
         leg.pts |= 1u128 << r.payload_type;
         if let Some(s) = silent {
@@ -767,8 +809,8 @@ impl MediaTracker {
                 let mut seq = rtp::SeqTracker::default();
                 seq.update(r.seq);
                 leg.streams.push(Stream {
-                    src: d.src,
-                    dst: d.dst,
+                    src,
+                    dst,
                     ssrc: r.ssrc,
                     payload_type: r.payload_type,
                     packets: 1,

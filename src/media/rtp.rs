@@ -3,8 +3,8 @@
 
 /// What a UDP payload on a media port is, by its first bytes (RFC 7983 §7).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Kind<'a> {
-    Rtp(Rtp<'a>),
+pub enum Kind {
+    Rtp(Rtp),
     /// An RTCP compound packet; `packet_type` of its first packet (200..=207).
     Rtcp {
         packet_type: u8,
@@ -21,15 +21,24 @@ pub enum Kind<'a> {
     Other,
 }
 
-/// A validated RTP header with the payload it carries (padding removed).
+/// A validated RTP header, and where the payload it carries is (padding
+/// removed): offsets, so the header can outlive the packet's bytes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Rtp<'a> {
+pub struct Rtp {
     pub marker: bool,
     pub payload_type: u8,
     pub seq: u16,
     pub timestamp: u32,
     pub ssrc: u32,
-    pub payload: &'a [u8],
+    pub payload_start: usize,
+    pub payload_end: usize,
+}
+
+impl Rtp {
+    /// The payload within `packet`, the bytes this header was read from.
+    pub fn payload<'a>(&self, packet: &'a [u8]) -> &'a [u8] {
+        &packet[self.payload_start..self.payload_end]
+    }
 }
 
 /// Classify one UDP payload seen on (or near) a media port.
@@ -37,7 +46,7 @@ pub struct Rtp<'a> {
 /// RFC 5761 §4: with RTP and RTCP multiplexed, the second byte tells them
 /// apart: 192..=223 is RTCP (RTP payload types 64..=95 are not used for that
 /// reason); RTCP packet types in use are 200 (SR) to 207 (XR).
-pub fn classify(p: &[u8]) -> Kind<'_> {
+pub fn classify(p: &[u8]) -> Kind {
     let Some(&b0) = p.first() else {
         return Kind::Other;
     };
@@ -93,7 +102,8 @@ pub fn classify(p: &[u8]) -> Kind<'_> {
         seq: u16::from_be_bytes([p[2], p[3]]),
         timestamp: u32::from_be_bytes([p[4], p[5], p[6], p[7]]),
         ssrc: u32::from_be_bytes([p[8], p[9], p[10], p[11]]),
-        payload: &p[off..end],
+        payload_start: off,
+        payload_end: end,
     })
 }
 
@@ -199,7 +209,7 @@ mod tests {
         match classify(&p) {
             Kind::Rtp(r) => {
                 assert_eq!((r.payload_type, r.seq, r.ssrc), (0, 7, 0xdead_beef));
-                assert_eq!(r.payload.len(), 160);
+                assert_eq!(r.payload(&p).len(), 160);
             }
             k => panic!("{k:?}"),
         }
@@ -238,7 +248,7 @@ mod tests {
         p.extend_from_slice(&[0xff; 4]); // payload
         p.extend_from_slice(&[0, 0, 3]); // 3 bytes of padding
         match classify(&p) {
-            Kind::Rtp(r) => assert_eq!(r.payload, &[0xff; 4]),
+            Kind::Rtp(r) => assert_eq!(r.payload(&p), &[0xff; 4]),
             k => panic!("{k:?}"),
         }
         let last = p.len() - 1;

@@ -9,11 +9,14 @@ use crate::capture::Frame;
 use crate::classify::Classifier;
 use crate::config::Config;
 use crate::decode::{Decoder, Event, SipPacket};
+
+mod batch;
 use crate::media::MediaTracker;
 use crate::outcome::Outcome;
 use crate::stats::Counters;
 use crate::time::Timestamp;
 use crate::track::{CallRecord, Tracker};
+pub use batch::{Entry, EventBatch};
 use std::io;
 
 /// Where outcomes go: JSON lines, the summary, a webhook, metrics.
@@ -120,6 +123,8 @@ pub struct Pipeline {
     outcomes: u64,
     /// False in proxy mode: media does not pass through trunkwatch.
     media_visible: bool,
+    /// The counters of a decoder on another thread ([`on_batch`](Self::on_batch)).
+    remote_decode_stats: Option<Counters>,
 }
 
 impl Pipeline {
@@ -138,6 +143,7 @@ impl Pipeline {
             frames: 0,
             outcomes: 0,
             media_visible: true,
+            remote_decode_stats: None,
         }
     }
 
@@ -158,11 +164,8 @@ impl Pipeline {
             pending,
             ..
         } = self;
-        drive(decoder, &mut |ev| match ev {
-            Event::Sip(pkt) => handle_sip(tracker, media, problems, messages, pending, &pkt),
-            Event::Udp(d) => {
-                media.on_datagram(&d);
-            }
+        drive(decoder, &mut |ev| {
+            handle_event(tracker, media, problems, messages, pending, ev)
         });
     }
 
@@ -171,6 +174,38 @@ impl Pipeline {
         self.frames += 1;
         self.with_events(|decoder, out| decoder.decode(frame, out));
         self.tick(frame.ts);
+    }
+
+    /// Frames decoded elsewhere (the replay's decoding thread): the same
+    /// calls, in the same order, as [`on_frame`](Self::on_frame) on each of
+    /// them, so the output is the same byte for byte.
+    pub fn on_batch(&mut self, batch: &EventBatch) {
+        for (entry, frame_end) in batch.entries() {
+            match entry {
+                Some(Entry::Sip(pkt)) => handle_sip(
+                    &mut self.tracker,
+                    &mut self.media,
+                    &mut self.problems,
+                    &mut self.messages,
+                    &mut self.pending,
+                    &pkt,
+                ),
+                Some(Entry::Media {
+                    ts,
+                    src,
+                    dst,
+                    probe,
+                }) => {
+                    self.media.on_probe(ts, src, dst, probe);
+                }
+                None => {}
+            }
+            if let Some(ts) = frame_end {
+                self.frames += 1;
+                self.tick(ts);
+            }
+        }
+        self.remote_decode_stats = Some(batch.decode_stats.clone());
     }
 
     /// One SIP message seen without a capture (the proxy's tap).
@@ -250,6 +285,9 @@ impl Pipeline {
     pub fn problems(&self) -> Counters {
         let mut all = Counters::new();
         all.merge(self.decoder.stats());
+        if let Some(remote) = &self.remote_decode_stats {
+            all.merge(remote);
+        }
         all.merge(self.tracker.stats());
         all.merge(self.media.stats());
         all.merge(&self.problems);
@@ -282,6 +320,25 @@ impl Pipeline {
 
     pub fn messages(&self) -> &MessageCounts {
         &self.messages
+    }
+}
+
+/// A decoder event to its consumer: SIP to the parser, tracker and media
+/// tracker, other UDP to media tracking.
+#[inline]
+fn handle_event(
+    tracker: &mut Tracker,
+    media: &mut MediaTracker,
+    problems: &mut Counters,
+    messages: &mut MessageCounts,
+    pending: &mut Vec<CallRecord>,
+    ev: Event<'_>,
+) {
+    match ev {
+        Event::Sip(pkt) => handle_sip(tracker, media, problems, messages, pending, &pkt),
+        Event::Udp(d) => {
+            media.on_datagram(&d);
+        }
     }
 }
 

@@ -1,0 +1,161 @@
+//! Decoder output recorded to be handed to another thread: a run of frames'
+//! events, each frame's end marked, so the receiver makes exactly the calls
+//! it would have made decoding the frames itself, in the same order. SIP
+//! payloads are copied into one buffer; a media datagram travels as its
+//! [`Probe`] (RTP header fields and silence), not its payload.
+
+use crate::decode::{Event, SipPacket, Transport};
+use crate::media::Probe;
+use crate::stats::Counters;
+use crate::time::Timestamp;
+use std::net::SocketAddr;
+
+#[derive(Copy, Clone, Debug)]
+enum What {
+    Sip {
+        frame: u64,
+        transport: Transport,
+        off: usize,
+        len: usize,
+    },
+    Media(Probe),
+    /// A frame that yielded no event.
+    Nothing,
+}
+
+#[derive(Copy, Clone, Debug)]
+struct Item {
+    ts: Timestamp,
+    src: SocketAddr,
+    dst: SocketAddr,
+    what: What,
+    /// Set on a frame's last item: the frame (captured at this time) ends
+    /// here. Most frames carry one event, so the mark rides on it.
+    frame_end: Option<Timestamp>,
+}
+
+/// One event of an [`EventBatch`], borrowed from it.
+#[derive(Copy, Clone, Debug)]
+pub enum Entry<'a> {
+    Sip(SipPacket<'a>),
+    Media {
+        ts: Timestamp,
+        src: SocketAddr,
+        dst: SocketAddr,
+        probe: &'a Probe,
+    },
+}
+
+/// Events of consecutive frames, owned (see the module doc).
+#[derive(Debug, Default)]
+pub struct EventBatch {
+    data: Vec<u8>,
+    items: Vec<Item>,
+    /// Items before this index belong to frames already ended.
+    frame_first: usize,
+    frames: u64,
+    /// The decoder's counters after the last frame of the batch.
+    pub decode_stats: Counters,
+    /// Input bytes consumed so far (for progress).
+    pub bytes_read: u64,
+}
+
+impl EventBatch {
+    /// Empty the batch, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.data.clear();
+        self.items.clear();
+        self.frame_first = 0;
+        self.frames = 0;
+    }
+
+    /// Record one event.
+    pub fn push(&mut self, ev: &Event<'_>) {
+        let item = match *ev {
+            Event::Sip(p) => {
+                let off = self.data.len();
+                self.data.extend_from_slice(p.payload);
+                Item {
+                    ts: p.ts,
+                    src: p.src,
+                    dst: p.dst,
+                    what: What::Sip {
+                        frame: p.frame,
+                        transport: p.transport,
+                        off,
+                        len: p.payload.len(),
+                    },
+                    frame_end: None,
+                }
+            }
+            Event::Udp(d) => Item {
+                ts: d.ts,
+                src: d.src,
+                dst: d.dst,
+                what: What::Media(Probe::of(d.payload)),
+                frame_end: None,
+            },
+        };
+        self.items.push(item);
+    }
+
+    /// Mark the end of a frame's events.
+    pub fn end_frame(&mut self, ts: Timestamp) {
+        let has_events = self.items.len() > self.frame_first;
+        match self.items.last_mut() {
+            Some(last) if has_events => last.frame_end = Some(ts),
+            _ => self.items.push(Item {
+                ts,
+                src: UNSPECIFIED,
+                dst: UNSPECIFIED,
+                what: What::Nothing,
+                frame_end: Some(ts),
+            }),
+        }
+        self.frame_first = self.items.len();
+        self.frames += 1;
+    }
+
+    /// Frames recorded.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Payload bytes held.
+    pub fn payload_bytes(&self) -> usize {
+        self.data.len()
+    }
+
+    /// In recording order: each event (if any) and, when a frame ends
+    /// after it, that frame's timestamp.
+    pub fn entries(&self) -> impl Iterator<Item = (Option<Entry<'_>>, Option<Timestamp>)> + '_ {
+        self.items.iter().map(move |it| {
+            let entry = match it.what {
+                What::Sip {
+                    frame,
+                    transport,
+                    off,
+                    len,
+                } => Some(Entry::Sip(SipPacket {
+                    ts: it.ts,
+                    frame,
+                    src: it.src,
+                    dst: it.dst,
+                    transport,
+                    payload: &self.data[off..off + len],
+                })),
+                What::Media(ref probe) => Some(Entry::Media {
+                    ts: it.ts,
+                    src: it.src,
+                    dst: it.dst,
+                    probe,
+                }),
+                What::Nothing => None,
+            };
+            (entry, it.frame_end)
+        })
+    }
+}
+
+const UNSPECIFIED: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0);
