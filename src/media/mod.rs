@@ -670,7 +670,7 @@ impl MediaTracker {
 
     /// Every non-SIP UDP datagram. True when it matched a known media address.
     pub fn on_datagram(&mut self, d: &crate::decode::Datagram<'_>) -> bool {
-        self.on_probe(d.ts, d.src, d.dst, &Probe::of(d.payload))
+        self.on_probe(d.ts, &d.src, &d.dst, &Probe::of(d.payload))
     }
 
     /// A datagram already reduced to its [`Probe`] (by the decoding thread of
@@ -678,8 +678,8 @@ impl MediaTracker {
     pub fn on_probe(
         &mut self,
         ts: Timestamp,
-        src: SocketAddr,
-        dst: SocketAddr,
+        src: &SocketAddr,
+        dst: &SocketAddr,
         probe: &Probe,
     ) -> bool {
         self.note_time(ts);
@@ -688,11 +688,11 @@ impl MediaTracker {
             self.rtp_seen = true;
         }
         // Addressed to an announced endpoint, else sent from one (symmetric RTP).
-        let (b, dir) = if let Some(b) = self.index.get(&dst) {
+        let (b, dir) = if let Some(b) = self.index.get(dst) {
             (*b, b.party.receives())
-        } else if let Some(b) = self.index.get(&src) {
+        } else if let Some(b) = self.index.get(src) {
             (*b, b.party.sends())
-        } else if self.ended.contains_key(&dst) || self.ended.contains_key(&src) {
+        } else if self.ended.contains_key(dst) || self.ended.contains_key(src) {
             self.stats.inc(LAYER, "rtp_after_call_end");
             return true;
         } else {
@@ -714,7 +714,7 @@ impl MediaTracker {
                     st.legs[dir]
                         .streams
                         .iter()
-                        .any(|s| s.ssrc == r.ssrc && s.src == src && s.dst == dst)
+                        .any(|s| s.ssrc == r.ssrc && s.src == *src && s.dst == *dst)
                 }),
                 _ => false,
             };
@@ -761,7 +761,7 @@ impl MediaTracker {
         let Some(st) = call_in_mut(&mut self.slots, b.call) else {
             return false;
         };
-        let is = |s: &Stream| s.ssrc == r.ssrc && s.src == src && s.dst == dst;
+        let is = |s: &Stream| s.ssrc == r.ssrc && s.src == *src && s.dst == *dst;
         let leg = &st.legs[dir];
         let known_stream = match leg.streams.get(leg.last_stream) {
             Some(s) if is(s) => Some(leg.last_stream),
@@ -809,8 +809,8 @@ impl MediaTracker {
                 let mut seq = rtp::SeqTracker::default();
                 seq.update(r.seq);
                 leg.streams.push(Stream {
-                    src,
-                    dst,
+                    src: *src,
+                    dst: *dst,
                     ssrc: r.ssrc,
                     payload_type: r.payload_type,
                     packets: 1,

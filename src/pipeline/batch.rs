@@ -4,14 +4,14 @@
 //! payloads are copied into one buffer; a media datagram travels as its
 //! [`Probe`] (RTP header fields and silence), not its payload.
 
-use crate::decode::{Event, SipPacket, Transport};
+use crate::decode::{Event, Transport};
 use crate::media::Probe;
 use crate::stats::Counters;
 use crate::time::Timestamp;
 use std::net::SocketAddr;
 
 #[derive(Copy, Clone, Debug)]
-enum What {
+pub(super) enum What {
     Sip {
         frame: u64,
         transport: Transport,
@@ -24,26 +24,14 @@ enum What {
 }
 
 #[derive(Copy, Clone, Debug)]
-struct Item {
-    ts: Timestamp,
-    src: SocketAddr,
-    dst: SocketAddr,
-    what: What,
+pub(super) struct Item {
+    pub(super) ts: Timestamp,
+    pub(super) src: SocketAddr,
+    pub(super) dst: SocketAddr,
+    pub(super) what: What,
     /// Set on a frame's last item: the frame (captured at this time) ends
     /// here. Most frames carry one event, so the mark rides on it.
-    frame_end: Option<Timestamp>,
-}
-
-/// One event of an [`EventBatch`], borrowed from it.
-#[derive(Copy, Clone, Debug)]
-pub enum Entry<'a> {
-    Sip(SipPacket<'a>),
-    Media {
-        ts: Timestamp,
-        src: SocketAddr,
-        dst: SocketAddr,
-        probe: &'a Probe,
-    },
+    pub(super) frame_end: Option<Timestamp>,
 }
 
 /// Events of consecutive frames, owned (see the module doc).
@@ -126,34 +114,15 @@ impl EventBatch {
         self.data.len()
     }
 
-    /// In recording order: each event (if any) and, when a frame ends
-    /// after it, that frame's timestamp.
-    pub fn entries(&self) -> impl Iterator<Item = (Option<Entry<'_>>, Option<Timestamp>)> + '_ {
-        self.items.iter().map(move |it| {
-            let entry = match it.what {
-                What::Sip {
-                    frame,
-                    transport,
-                    off,
-                    len,
-                } => Some(Entry::Sip(SipPacket {
-                    ts: it.ts,
-                    frame,
-                    src: it.src,
-                    dst: it.dst,
-                    transport,
-                    payload: &self.data[off..off + len],
-                })),
-                What::Media(ref probe) => Some(Entry::Media {
-                    ts: it.ts,
-                    src: it.src,
-                    dst: it.dst,
-                    probe,
-                }),
-                What::Nothing => None,
-            };
-            (entry, it.frame_end)
-        })
+    /// Items in recording order (read in place: copying them out costs
+    /// more than the work they carry).
+    pub(super) fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// A SIP payload of this batch.
+    pub(super) fn payload(&self, off: usize, len: usize) -> &[u8] {
+        &self.data[off..off + len]
     }
 }
 

@@ -16,7 +16,8 @@ use crate::outcome::Outcome;
 use crate::stats::Counters;
 use crate::time::Timestamp;
 use crate::track::{CallRecord, Tracker};
-pub use batch::{Entry, EventBatch};
+pub use batch::EventBatch;
+use batch::What;
 use std::io;
 
 /// Where outcomes go: JSON lines, the summary, a webhook, metrics.
@@ -180,27 +181,34 @@ impl Pipeline {
     /// calls, in the same order, as [`on_frame`](Self::on_frame) on each of
     /// them, so the output is the same byte for byte.
     pub fn on_batch(&mut self, batch: &EventBatch) {
-        for (entry, frame_end) in batch.entries() {
-            match entry {
-                Some(Entry::Sip(pkt)) => handle_sip(
+        for it in batch.items() {
+            match &it.what {
+                &What::Sip {
+                    frame,
+                    transport,
+                    off,
+                    len,
+                } => handle_sip(
                     &mut self.tracker,
                     &mut self.media,
                     &mut self.problems,
                     &mut self.messages,
                     &mut self.pending,
-                    &pkt,
+                    &SipPacket {
+                        ts: it.ts,
+                        frame,
+                        src: it.src,
+                        dst: it.dst,
+                        transport,
+                        payload: batch.payload(off, len),
+                    },
                 ),
-                Some(Entry::Media {
-                    ts,
-                    src,
-                    dst,
-                    probe,
-                }) => {
-                    self.media.on_probe(ts, src, dst, probe);
+                What::Media(probe) => {
+                    self.media.on_probe(it.ts, &it.src, &it.dst, probe);
                 }
-                None => {}
+                What::Nothing => {}
             }
-            if let Some(ts) = frame_end {
+            if let Some(ts) = it.frame_end {
                 self.frames += 1;
                 self.tick(ts);
             }
