@@ -12,6 +12,7 @@
 #                                 default); sip: signalling only (more calls)
 #   SKIP_TSHARK=1                 run tshark on the smallest size only (it is slow)
 #   TRUNKWATCH=path               use this trunkwatch binary instead of building one
+#   ROUNDS=3                      runs per tool; the row shows the median run
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-"$root/target/bench-replay"}
@@ -33,57 +34,72 @@ else
     cargo build --release --quiet --bin trunkwatch 2>/dev/null || have_replay=0
 fi
 
-# Run a command, print "seconds peak_rss_kib exit_code" (wall time to the
-# millisecond from date; peak RSS from /usr/bin/time).
+# Run a command, print "seconds peak_rss_kib exit_code cpu_seconds" (wall
+# time to the millisecond from date; peak RSS and user+system CPU time from
+# /usr/bin/time: trunkwatch replays on two cores, the others use one).
 measure() {
     out=$(mktemp)
     set +e
     t0=$(date +%s.%N)
-    /usr/bin/time -f '%M' -o "$out" "$@" >/dev/null 2>"$out.err"
+    /usr/bin/time -f '%M %U %S' -o "$out" "$@" >/dev/null 2>"$out.err"
     rc=$?
     t1=$(date +%s.%N)
     set -e
-    printf '%s %s %s\n' "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" "$(tail -n1 "$out")" "$rc"
+    set -- $(tail -n1 "$out")
+    printf '%s %s %s %s\n' "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" "$1" "$rc" "$(awk -v u="$2" -v s="$3" 'BEGIN { printf "%.2f", u + s }')"
     rm -f "$out" "$out.err"
+}
+
+# `measure` ROUNDS times (default 3); print the run with the median wall time.
+median() {
+    n=${ROUNDS:-3}
+    runs=$(mktemp)
+    i=0
+    while [ "$i" -lt "$n" ]; do
+        measure "$@" >>"$runs"
+        i=$((i + 1))
+    done
+    sort -n "$runs" | sed -n "$(( (n + 1) / 2 ))p"
+    rm -f "$runs"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }'; }
 
 rtp=""
 [ "$MODE" = rtp ] && rtp="--rtp"
-echo "| capture | tool | seconds | MB/s | peak RSS (MiB) | vs cat | tshark / tool |"
-echo "|---|---|---|---|---|---|---|"
+echo "| capture | tool | seconds | CPU s | MB/s | peak RSS (MiB) | vs cat | tshark / tool |"
+echo "|---|---|---|---|---|---|---|---|"
 for size in $SIZES; do
     f="$work/gen-$MODE-$size.pcap"
     if [ ! -s "$f" ]; then
         echo "generating $f..." >&2
         "$gen" --calls 100 --seed 1 $rtp --target-bytes "$size" --out "$f" >&2
     fi
-    bytes=$(stat -c %s "$f")
+    bytes=$(stat -L -c %s "$f")
     mb=$(awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1e6 }')
     cat "$f" > /dev/null  # warm the page cache
-    set -- $(measure sh -c "cat '$f' > /dev/null"); t_cat=$1; r_cat=$2
-    set -- $(measure dd if="$f" of=/dev/null bs=1M); t_dd=$1; r_dd=$2
-    set -- $(measure "$scan" "$f"); t_scan=$1; r_scan=$2
-    t_tw=""; r_tw=""
+    set -- $(median sh -c "cat '$f' > /dev/null"); t_cat=$1; r_cat=$2; c_cat=$4
+    set -- $(median dd if="$f" of=/dev/null bs=1M); t_dd=$1; r_dd=$2; c_dd=$4
+    set -- $(median "$scan" "$f"); t_scan=$1; r_scan=$2; c_scan=$4
+    t_tw=""; r_tw=""; c_tw=""
     if [ "$have_replay" = 1 ]; then
-        set -- $(measure "$tw" replay "$f" -o /dev/null --progress never)
-        if [ "$3" = 0 ]; then t_tw=$1; r_tw=$2; fi
+        set -- $(median "$tw" replay "$f" -o /dev/null --progress never)
+        if [ "$3" = 0 ]; then t_tw=$1; r_tw=$2; c_tw=$4; fi
     fi
-    t_ts=""; r_ts=""
+    t_ts=""; r_ts=""; c_ts=""
     if [ "${SKIP_TSHARK:-0}" != 1 ] || [ "$size" = "$(echo $SIZES | awk '{print $1}')" ]; then
-        set -- $(measure tshark -n -r "$f" -q -z sip,stat); t_ts=$1; r_ts=$2
+        set -- $(median tshark -n -r "$f" -q -z sip,stat); t_ts=$1; r_ts=$2; c_ts=$4
     fi
-    row() {  # name seconds rss
-        [ -n "$2" ] || { echo "| $mb MB | $1 | n/a | | | | |"; return; }
+    row() {  # name seconds rss cpu
+        [ -n "$2" ] || { echo "| $mb MB | $1 | n/a | | | | | |"; return; }
         mbs=$(awk -v b="$bytes" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", b / 1e6 / t; else print "inf" }')
         vs=$(ratio "$2" "$t_cat")
         ts=""; [ -n "$t_ts" ] && ts="$(ratio "$t_ts" "$2")x"
-        echo "| $mb MB | $1 | $2 | $mbs | $(( $3 / 1024 )) | ${vs}x | $ts |"
+        echo "| $mb MB | $1 | $2 | $4 | $mbs | $(( $3 / 1024 )) | ${vs}x | $ts |"
     }
-    row "cat > /dev/null" "$t_cat" "$r_cat"
-    row "dd bs=1M" "$t_dd" "$r_dd"
-    row "capture layer (capture_scan)" "$t_scan" "$r_scan"
-    if [ -n "$t_tw" ]; then row "trunkwatch replay" "$t_tw" "$r_tw"; else echo "| $mb MB | trunkwatch replay | n/a (binary or subcommand missing) | | | | |"; fi
-    if [ -n "$t_ts" ]; then row "tshark -q -z sip,stat" "$t_ts" "$r_ts"; fi
+    row "cat > /dev/null" "$t_cat" "$r_cat" "$c_cat"
+    row "dd bs=1M" "$t_dd" "$r_dd" "$c_dd"
+    row "capture layer (capture_scan)" "$t_scan" "$r_scan" "$c_scan"
+    if [ -n "$t_tw" ]; then row "trunkwatch replay" "$t_tw" "$r_tw" "$c_tw"; else echo "| $mb MB | trunkwatch replay | n/a (binary or subcommand missing) | | | | | |"; fi
+    if [ -n "$t_ts" ]; then row "tshark -q -z sip,stat" "$t_ts" "$r_ts" "$c_ts"; fi
 done
