@@ -12,8 +12,8 @@ proptest! {
     #[test]
     fn classify_never_panics_and_payload_is_inside(p in proptest::collection::vec(any::<u8>(), 0..300)) {
         if let rtp::Kind::Rtp(r) = rtp::classify(&p) {
-            prop_assert!(r.payload_start >= 12 && r.payload_start <= r.payload_end && r.payload_end <= p.len());
-            prop_assert_eq!(r.payload(&p).len(), r.payload_end - r.payload_start);
+            prop_assert!(r.payload_start >= 12 && r.payload_start <= r.payload_end && r.payload_end as usize <= p.len());
+            prop_assert_eq!(r.payload(&p).len(), (r.payload_end - r.payload_start) as usize);
             prop_assert_eq!(p[0] >> 6, 2);
         }
     }

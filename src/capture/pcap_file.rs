@@ -20,8 +20,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// Initial read buffer; grows only for a record larger than this.
-const BUF_SIZE: usize = 1 << 20;
+/// Initial read buffer; grows only for a record larger than this. Small
+/// enough to stay in a core's L2 cache next to the state being updated.
+const BUF_SIZE: usize = 128 << 10;
 /// Largest packet accepted whatever the header's snap length says (Wireshark's
 /// standard maximum is 256 KiB; some link types legitimately go beyond).
 const MAX_PACKET: u32 = 16 << 20;
@@ -568,6 +569,11 @@ impl FileReader {
             size,
             last_ts: Timestamp(0),
         })
+    }
+
+    /// Whether the capture is gzip-compressed.
+    pub(crate) fn is_gzip(&self) -> bool {
+        self.gzip
     }
 
     /// Read (and inflate) the rest of the file on a thread of its own.

@@ -73,8 +73,8 @@ pub struct Probe {
     /// For RTP: whether the audio is silent read as G.711 u-law and as
     /// A-law (the call's SDP says which applies, if either).
     silent: [bool; 2],
-    /// Payload bytes.
-    len: usize,
+    /// Payload bytes (a UDP payload: at most 64 KiB).
+    len: u32,
 }
 
 impl Probe {
@@ -89,7 +89,7 @@ impl Probe {
         Probe {
             kind,
             silent,
-            len: payload.len(),
+            len: u32::try_from(payload.len()).unwrap_or(u32::MAX),
         }
     }
 }

@@ -30,14 +30,16 @@ pub struct Rtp {
     pub seq: u16,
     pub timestamp: u32,
     pub ssrc: u32,
-    pub payload_start: usize,
-    pub payload_end: usize,
+    /// Offsets in the packet (u32 keeps the header small; a UDP payload is
+    /// at most 64 KiB).
+    pub payload_start: u32,
+    pub payload_end: u32,
 }
 
 impl Rtp {
     /// The payload within `packet`, the bytes this header was read from.
     pub fn payload<'a>(&self, packet: &'a [u8]) -> &'a [u8] {
-        &packet[self.payload_start..self.payload_end]
+        &packet[self.payload_start as usize..self.payload_end as usize]
     }
 }
 
@@ -50,6 +52,9 @@ pub fn classify(p: &[u8]) -> Kind {
     let Some(&b0) = p.first() else {
         return Kind::Other;
     };
+    if u32::try_from(p.len()).is_err() {
+        return Kind::Other; // larger than any datagram
+    }
     match b0 {
         0..=3 => return Kind::Stun,
         20..=63 => return Kind::Dtls,
@@ -102,8 +107,8 @@ pub fn classify(p: &[u8]) -> Kind {
         seq: u16::from_be_bytes([p[2], p[3]]),
         timestamp: u32::from_be_bytes([p[4], p[5], p[6], p[7]]),
         ssrc: u32::from_be_bytes([p[8], p[9], p[10], p[11]]),
-        payload_start: off,
-        payload_end: end,
+        payload_start: off as u32,
+        payload_end: end as u32,
     })
 }
 

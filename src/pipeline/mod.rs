@@ -17,8 +17,9 @@ use crate::stats::Counters;
 use crate::time::Timestamp;
 use crate::track::{CallRecord, Tracker};
 pub use batch::EventBatch;
-use batch::What;
+use batch::{Item, What};
 use std::io;
+use std::net::SocketAddr;
 
 /// Where outcomes go: JSON lines, the summary, a webhook, metrics.
 #[derive(Debug)]
@@ -182,8 +183,29 @@ impl Pipeline {
     /// them, so the output is the same byte for byte.
     pub fn on_batch(&mut self, batch: &EventBatch) {
         for it in batch.items() {
-            match &it.what {
-                &What::Sip {
+            let (what, ts, frame_end) = match *it {
+                Item::Media4 {
+                    ts,
+                    src,
+                    dst,
+                    ref probe,
+                    frame_end,
+                } => {
+                    self.media
+                        .on_probe(ts, &SocketAddr::V4(src), &SocketAddr::V4(dst), probe);
+                    if frame_end {
+                        self.frames += 1;
+                        self.tick(ts);
+                    }
+                    continue;
+                }
+                Item::Other(i) => {
+                    let o = batch.other(i);
+                    (o, o.ts, o.frame_end)
+                }
+            };
+            match what.what {
+                What::Sip {
                     frame,
                     transport,
                     off,
@@ -195,20 +217,20 @@ impl Pipeline {
                     &mut self.messages,
                     &mut self.pending,
                     &SipPacket {
-                        ts: it.ts,
+                        ts,
                         frame,
-                        src: it.src,
-                        dst: it.dst,
+                        src: what.src,
+                        dst: what.dst,
                         transport,
                         payload: batch.payload(off, len),
                     },
                 ),
-                What::Media(probe) => {
-                    self.media.on_probe(it.ts, &it.src, &it.dst, probe);
+                What::Media(ref probe) => {
+                    self.media.on_probe(ts, &what.src, &what.dst, probe);
                 }
                 What::Nothing => {}
             }
-            if let Some(ts) = it.frame_end {
+            if let Some(ts) = frame_end {
                 self.frames += 1;
                 self.tick(ts);
             }
