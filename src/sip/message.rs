@@ -255,7 +255,8 @@ impl<'a> Message<'a> {
         })
     }
 
-    /// The first via-parm of the first Via line.
+    /// The first via-parm of the first Via line: sent-protocol and sent-by
+    /// are checked, the parameters only when read (see [`Via`]).
     pub fn top_via(&self) -> Result<Via<'a>, Error> {
         let Some(span) = self.idx.get(Known::Via) else {
             return Err(self.err(ErrorKind::MissingHeader, self.headers_end as usize));
@@ -368,7 +369,9 @@ impl<'a> Message<'a> {
             }
         }
         for v in self.vias() {
-            v?;
+            let v = v?;
+            v.check_params()
+                .map_err(|e| e.shift(offset_in(self.buf, v.params) + self.base as usize))?;
         }
         for list in [self.contacts(), self.record_routes(), self.routes()] {
             for n in list {

@@ -211,6 +211,12 @@ pub(crate) fn find_param<'a>(s: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
 }
 
 /// One `via-parm` of a Via header (RFC 3261 20.42).
+///
+/// Sent-protocol and sent-by are checked when the Via is read; parameters
+/// are tokenised only when one is asked for ([`Via::branch`], ...), and
+/// [`Via::check_params`] (run by [`Message::validate`]) checks them all.
+///
+/// [`Message::validate`]: super::Message::validate
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Via<'a> {
     /// Transport token as sent (`UDP`, `TCP`, `TLS`, `SCTP`, `WS`...).
@@ -218,18 +224,94 @@ pub struct Via<'a> {
     /// sent-by host (an IPv6 reference keeps its brackets).
     pub host: &'a [u8],
     pub port: Option<u16>,
-    pub branch: Option<&'a [u8]>,
-    pub received: Option<&'a [u8]>,
-    /// `Some(b"")` for a bare `rport` (RFC 3581 request).
-    pub rport: Option<&'a [u8]>,
-    /// All parameters, from the first `;` (empty when none).
+    /// All parameters, from the first `;` up to the `,` that ends this
+    /// via-parm (empty when none), not yet checked.
     pub params: &'a [u8],
 }
 
 impl<'a> Via<'a> {
+    /// The `branch` parameter (RFC 3261 8.1.1.7).
+    #[inline]
+    pub fn branch(&self) -> Option<&'a [u8]> {
+        lookup_param(self.params, b"branch")
+    }
+
+    /// The `received` parameter (RFC 3261 18.2.1).
+    #[inline]
+    pub fn received(&self) -> Option<&'a [u8]> {
+        lookup_param(self.params, b"received")
+    }
+
+    /// The `rport` parameter; `Some(b"")` for a bare `rport` (RFC 3581
+    /// request).
+    #[inline]
+    pub fn rport(&self) -> Option<&'a [u8]> {
+        lookup_param(self.params, b"rport")
+    }
+
     /// Any Via parameter by name (case-insensitive); bare -> `Some(b"")`.
     pub fn param(&self, name: &str) -> Option<&'a [u8]> {
         find_param(self.params, name.as_bytes())
+    }
+
+    /// Check the syntax of every parameter (`name [= token / host /
+    /// quoted-string]`); the error offset is relative to `params`.
+    pub fn check_params(&self) -> Result<(), Error> {
+        if self.params.is_empty() {
+            return Ok(());
+        }
+        let end = walk_params(self.params, 0, |_, _| {})?;
+        if end == self.params.len() {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::BadParam, end))
+        }
+    }
+}
+
+/// [`find_param`] for a lowercase `name` of at most 8 letters, stopping at
+/// the first match: the walk usually ends at the first parameter.
+#[inline]
+fn lookup_param<'a>(s: &'a [u8], lower: &[u8]) -> Option<&'a [u8]> {
+    if s.first() != Some(&b';') {
+        return None;
+    }
+    let len = s.len();
+    let mut i = 0;
+    loop {
+        i = skip_lws(s, i + 1);
+        let ns = i;
+        while i < len && is_token(s[i]) {
+            i += 1;
+        }
+        if i == ns {
+            return None;
+        }
+        let hit = param_is(&s[ns..i], lower);
+        i = skip_lws(s, i);
+        let mut value: &[u8] = b"";
+        if i < len && s[i] == b'=' {
+            i = skip_lws(s, i + 1);
+            let vs = i;
+            if i < len && s[i] == b'"' {
+                i += quoted_end(&s[i..])?;
+            } else {
+                while i < len && PVALUE[s[i] as usize] {
+                    i += 1;
+                }
+                if i == vs {
+                    return None;
+                }
+            }
+            value = &s[vs..i];
+            i = skip_lws(s, i);
+        }
+        if hit {
+            return Some(value);
+        }
+        if i >= len || s[i] != b';' {
+            return None;
+        }
     }
 }
 
@@ -273,11 +355,13 @@ impl<'a> Cursor<'a> {
 
 /// Parse the via-parm at the start of `s` (leading LWS allowed). Returns it
 /// and the index where it ends: `s.len()` or the `,` before the next one.
+/// The parameters are only bounded here (by the first `,` outside a quoted
+/// string), not tokenised.
 pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
     const K: ErrorKind = ErrorKind::BadVia;
     let mut c = Cursor { s, i: 0 };
     c.lws();
-    if s.len() >= c.i + 8 && s[c.i..c.i + 8].eq_ignore_ascii_case(b"SIP/2.0/") {
+    if is_sip20_slash(s, c.i) {
         c.i += 8;
     } else {
         // sent-protocol with LWS around the slashes (RFC 4475 3.1.1.1).
@@ -297,11 +381,13 @@ pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
     let host_at = c.i;
     let mut host = host(&mut c)?;
     let mut port = None;
-    if let Some((h, p, end)) = bare_ipv6(s, host_at) {
-        // Unbracketed IPv6 sent-by (invalid, but sent by real phones).
-        host = h;
-        port = p;
-        c.i = end;
+    if c.peek() == Some(b':') && maybe_bare_ipv6(s, c.i) {
+        if let Some((h, p, end)) = bare_ipv6(s, host_at) {
+            // Unbracketed IPv6 sent-by (invalid, but sent by real phones).
+            host = h;
+            port = p;
+            c.i = end;
+        }
     }
     c.lws();
     if port.is_none() && c.peek() == Some(b':') {
@@ -311,24 +397,9 @@ pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
         c.lws();
     }
     let params_at = c.i;
-    let (mut branch, mut received, mut rport) = (None, None, None);
     let end = match c.peek() {
         None | Some(b',') => c.i,
-        Some(b';') => walk_params(s, c.i, |n, v| {
-            let v = v.unwrap_or(b"");
-            match n.len() {
-                6 if param_is(n, b"branch") => {
-                    branch.get_or_insert(v);
-                }
-                8 if param_is(n, b"received") => {
-                    received.get_or_insert(v);
-                }
-                5 if param_is(n, b"rport") => {
-                    rport.get_or_insert(v);
-                }
-                _ => {}
-            }
-        })?,
+        Some(b';') => element_end(s, c.i),
         Some(_) => return Err(Error::new(K, c.i)),
     };
     Ok((
@@ -336,13 +407,57 @@ pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
             transport,
             host,
             port,
-            branch,
-            received,
-            rport,
             params: trim(&s[params_at..end]),
         },
         end,
     ))
+}
+
+/// `s[at..]` starts with `SIP/2.0/`, letters in any case: one word
+/// compare, folding case only where the pattern has letters.
+#[inline(always)]
+fn is_sip20_slash(s: &[u8], at: usize) -> bool {
+    let Some(b) = s.get(at..at + 8) else {
+        return false;
+    };
+    let mut w = [0u8; 8];
+    w.copy_from_slice(b);
+    u64::from_le_bytes(w) | 0x20_2020 == u64::from_le_bytes(*b"sip/2.0/")
+}
+
+/// With `s[colon] == ':'` right after a host: can this be an unbracketed
+/// IPv6 address rather than `host ":" port`? Only if the hex/colon/dot run
+/// goes on past the port digits (a second colon is needed).
+#[inline]
+fn maybe_bare_ipv6(s: &[u8], colon: usize) -> bool {
+    let mut i = colon + 1;
+    while i < s.len() && s[i].is_ascii_digit() {
+        i += 1;
+    }
+    i == colon + 1
+        || s.get(i)
+            .is_some_and(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+}
+
+/// End of a list element whose parameters start at `s[at]`: the first `,`
+/// outside a quoted string (a `,` cannot occur in an unquoted parameter),
+/// or `s.len()`. An unterminated quote runs to the end.
+#[inline]
+pub(crate) fn element_end(s: &[u8], at: usize) -> usize {
+    let mut i = at;
+    loop {
+        let Some(p) = memchr::memchr2(b',', b'"', &s[i..]) else {
+            return s.len();
+        };
+        i += p;
+        if s[i] == b',' {
+            return i;
+        }
+        match quoted_end(&s[i..]) {
+            Some(q) => i += q,
+            None => return s.len(),
+        }
+    }
 }
 
 /// An unbracketed IPv6 address at `s[at..]` (two or more colons before the
@@ -664,9 +779,21 @@ mod tests {
         assert_eq!(v.transport, b"UDP");
         assert_eq!(v.host, b"10.0.0.1");
         assert_eq!(v.port, Some(5060));
-        assert_eq!(v.branch, Some(&b"z9hG4bK1"[..]));
-        assert_eq!(v.rport, Some(&b""[..]));
-        assert_eq!(v.received, Some(&b"1.2.3.4"[..]));
+        assert_eq!(v.branch(), Some(&b"z9hG4bK1"[..]));
+        assert_eq!(v.rport(), Some(&b""[..]));
+        assert_eq!(v.received(), Some(&b"1.2.3.4"[..]));
+        v.check_params().unwrap();
+        // Lower case sent-protocol, LWS around the slashes, quoted values.
+        let (v, end) = parse_via(b"sip/2.0/tcp h;Branch=\"a,b\";x , SIP / 2.0 / UDP g").unwrap();
+        assert_eq!((v.transport, v.host), (&b"tcp"[..], &b"h"[..]));
+        assert_eq!(v.branch(), Some(&b"\"a,b\""[..]));
+        assert_eq!(v.params, b";Branch=\"a,b\";x");
+        assert_eq!(end, 29);
+        let v = parse_via(b"SIP / 2.0 / UDP g").unwrap().0;
+        assert_eq!(
+            (v.transport, v.host, v.branch()),
+            (&b"UDP"[..], &b"g"[..], None)
+        );
         let v = parse_via(b"SIP/2.0/UDP fe80:0:0:0:21a:a0ff:fe07:32e0:5060;branch=z9hG4bKb")
             .unwrap()
             .0;
@@ -685,10 +812,20 @@ mod tests {
             parse_via(b"SIP/2.0/UDP h:70000").unwrap_err().kind,
             ErrorKind::Overflow
         );
+        // Parameters are checked only when asked for (RFC 4475 3.1.2.1).
+        let v = parse_via(b"SIP/2.0/UDP 192.0.2.15;;").unwrap().0;
         assert_eq!(
-            parse_via(b"SIP/2.0/UDP 192.0.2.15;;").unwrap_err().kind,
-            ErrorKind::BadParam
+            (v.branch(), v.check_params().unwrap_err().kind),
+            (None, ErrorKind::BadParam)
         );
+        let v = parse_via(b"SIP/2.0/UDP h;branch=z9;x=\"open").unwrap().0;
+        assert_eq!(v.branch(), Some(&b"z9"[..]));
+        assert_eq!(
+            v.check_params().unwrap_err().kind,
+            ErrorKind::UnterminatedQuote
+        );
+        let v = parse_via(b"SIP/2.0/UDP h;rport;branch=").unwrap().0;
+        assert_eq!((v.rport(), v.branch()), (Some(&b""[..]), None));
     }
 
     #[test]
