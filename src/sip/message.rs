@@ -2,11 +2,11 @@
 //! headers. Typed accessors tokenise values only when asked.
 
 use super::error::{Error, ErrorKind};
-use super::header::{is_lws, is_token, known, known_checked, name_eq, Known, KNOWN_COUNT};
+use super::header::{is_lws, known, known_checked, name_eq, Known, KNOWN_COUNT, TOKEN};
 use super::parse::parse_decimal;
 use super::value::{
-    offset_in, parse_name_addr, parse_name_addr_single, parse_reason, parse_via, NameAddr, Reason,
-    Split, Via,
+    offset_in, parse_name_addr, parse_name_addr_single, parse_reason, parse_via, run_end, NameAddr,
+    Reason, Split, Via,
 };
 use super::{Method, StartLine};
 use memchr::memchr;
@@ -231,10 +231,21 @@ impl<'a> Message<'a> {
         };
         let v = span.slice(self.buf);
         let at = span.s as usize;
-        let digits = v.iter().take_while(|b| b.is_ascii_digit()).count();
-        let Some(seq) = parse_decimal(&v[..digits]) else {
+        // One pass over the digits; the value saturates far above 2^31
+        // so an overlarge number is never wrapped into a plausible one.
+        let mut seq: u64 = 0;
+        let mut digits = 0;
+        while let Some(&b) = v.get(digits) {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            seq = (seq * 10 + d as u64).min(1 << 40);
+            digits += 1;
+        }
+        if digits == 0 {
             return Err(self.err(ErrorKind::BadCSeq, at));
-        };
+        }
         if seq > i32::MAX as u64 {
             return Err(self.err(ErrorKind::Overflow, at));
         }
@@ -246,7 +257,8 @@ impl<'a> Message<'a> {
             return Err(self.err(ErrorKind::BadCSeq, at + i));
         }
         let m = &v[i..];
-        if let Some(bad) = m.iter().position(|&b| !is_token(b)) {
+        let bad = run_end(&TOKEN, m, 0);
+        if bad != m.len() {
             return Err(self.err(ErrorKind::BadCSeq, at + i + bad));
         }
         Ok(CSeq {

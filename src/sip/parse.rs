@@ -101,36 +101,30 @@ pub(crate) fn parse_head(buf: &[u8], datagram: bool) -> Result<Message<'_>, Erro
     let (start, mut pos) = parse_start_line(buf)?;
     let headers_start = pos;
     let mut idx = Index::default();
-    let len = buf.len();
     let (headers_end, body_start) = loop {
-        let Some(&b) = buf.get(pos) else {
-            if datagram {
-                break (len, len);
-            }
-            return Err(Error::new(ErrorKind::Truncated, len));
-        };
-        if b == b'\n' {
-            break (pos, pos + 1);
-        }
-        if b == b'\r' {
-            match buf.get(pos + 1) {
-                Some(b'\n') => break (pos, pos + 2),
-                Some(_) => return Err(Error::new(ErrorKind::BadHeader, pos)),
-                None => return Err(Error::new(ErrorKind::Truncated, len)),
-            }
-        }
-        if let Some((colon, k)) = fast_name(buf, pos) {
-            // Canonical spelling of a well-known name: no name scan needed.
-            let (vs, ve, next) = header_value(buf, colon + 1, datagram)?;
+        // Nearly every line is a well-known header as stacks send it.
+        if let Some((k, vs, ve, next)) = fast_line(buf, pos) {
             idx.record(k, Span::new(vs, ve));
             pos = next;
             continue;
         }
-        let line = header_line(buf, pos, datagram)?;
-        if let Some(k) = known(&buf[line.name.0..line.name.1]) {
-            idx.record(k, Span::new(line.value.0, line.value.1));
+        match other_line(buf, pos, datagram)? {
+            Step::End {
+                headers_end,
+                body_start,
+            } => break (headers_end, body_start),
+            Step::Line {
+                known,
+                vs,
+                ve,
+                next,
+            } => {
+                if let Some(k) = known {
+                    idx.record(k, Span::new(vs, ve));
+                }
+                pos = next;
+            }
         }
-        pos = line.next;
     };
     let content_length = content_length(buf, &idx, headers_start, headers_end);
     Ok(Message {
@@ -142,6 +136,91 @@ pub(crate) fn parse_head(buf: &[u8], datagram: bool) -> Result<Message<'_>, Erro
         body_start: body_start as u32,
         idx,
         content_length,
+    })
+}
+
+/// A well-known header in its canonical spelling (`Name: value`), on one
+/// line, followed by another line: its kind, trimmed value bounds and the
+/// start of the next line. `None` sends anything else (other names, odd
+/// spacing, folding, the end of the block or of the input, errors) to
+/// [`other_line`], which handles every case.
+#[inline(always)]
+fn fast_line(buf: &[u8], pos: usize) -> Option<(Known, usize, usize, usize)> {
+    let (colon, k) = fast_name(buf, pos)?;
+    let lf = find_lf(buf, colon + 1)?;
+    let next = lf + 1;
+    if matches!(buf.get(next), None | Some(b' ' | b'\t')) {
+        return None;
+    }
+    // `lf > colon`, so `lf - 1` is at least the colon.
+    let ve = if buf[lf - 1] == b'\r' { lf - 1 } else { lf };
+    let vs = colon + 1 + usize::from(buf[colon + 1] == b' ');
+    // Empty values and other whitespace are left to the general path.
+    if vs >= ve || is_lws(buf[vs]) || is_lws(buf[ve - 1]) {
+        return None;
+    }
+    Some((k, vs, ve, next))
+}
+
+/// What [`other_line`] found at the start of a line.
+enum Step {
+    /// The blank line (or, in a datagram, the end of the input).
+    End {
+        headers_end: usize,
+        body_start: usize,
+    },
+    Line {
+        known: Option<Known>,
+        vs: usize,
+        ve: usize,
+        next: usize,
+    },
+}
+
+/// The general case of one line of the header block.
+#[inline(never)]
+fn other_line(buf: &[u8], pos: usize, datagram: bool) -> Result<Step, Error> {
+    let len = buf.len();
+    let Some(&b) = buf.get(pos) else {
+        if datagram {
+            return Ok(Step::End {
+                headers_end: len,
+                body_start: len,
+            });
+        }
+        return Err(Error::new(ErrorKind::Truncated, len));
+    };
+    if b == b'\n' {
+        return Ok(Step::End {
+            headers_end: pos,
+            body_start: pos + 1,
+        });
+    }
+    if b == b'\r' {
+        return match buf.get(pos + 1) {
+            Some(b'\n') => Ok(Step::End {
+                headers_end: pos,
+                body_start: pos + 2,
+            }),
+            Some(_) => Err(Error::new(ErrorKind::BadHeader, pos)),
+            None => Err(Error::new(ErrorKind::Truncated, len)),
+        };
+    }
+    if let Some((colon, k)) = fast_name(buf, pos) {
+        let (vs, ve, next) = header_value(buf, colon + 1, datagram)?;
+        return Ok(Step::Line {
+            known: Some(k),
+            vs,
+            ve,
+            next,
+        });
+    }
+    let line = header_line(buf, pos, datagram)?;
+    Ok(Step::Line {
+        known: known(&buf[line.name.0..line.name.1]),
+        vs: line.value.0,
+        ve: line.value.1,
+        next: line.next,
     })
 }
 
@@ -542,3 +621,82 @@ impl Index {
 
 // Keep the index small enough to be a cheap `Copy`.
 const _: () = assert!(KNOWN_COUNT <= 16);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The inline scan finds the same byte as `memchr` wherever it is,
+    /// including past the inline window and in the last partial word.
+    /// Whenever the fast path takes a line, the general path gives the same
+    /// kind, value bounds and next line.
+    #[test]
+    fn fast_line_agrees_with_general_path() {
+        let names = [
+            "Via",
+            "From",
+            "To",
+            "Call-ID",
+            "CSeq",
+            "Contact",
+            "Content-Length",
+        ];
+        let values = [
+            "", " ", "  ", "\t", "x", " x", "  x", "\tx", " x ", " x\t", " \rx", " a b ",
+        ];
+        let ends = ["\r\n", "\n", " \r\n", "\r\r\n"];
+        let nexts = ["X: y\r\n", " folded\r\n", "\r\n", ""];
+        let mut taken = 0;
+        for n in names {
+            for v in values {
+                for e in ends {
+                    for x in nexts {
+                        let line = format!("{n}:{v}{e}{x}");
+                        let b = line.as_bytes();
+                        let Some((k, vs, ve, next)) = fast_line(b, 0) else {
+                            continue;
+                        };
+                        taken += 1;
+                        let Ok(Step::Line {
+                            known: gk,
+                            vs: gs,
+                            ve: ge,
+                            next: gn,
+                        }) = other_line(b, 0, true)
+                        else {
+                            panic!("{line:?}");
+                        };
+                        assert_eq!((Some(k), vs, ve, next), (gk, gs, ge, gn), "{line:?}");
+                    }
+                }
+            }
+        }
+        assert!(taken >= 50, "{taken}");
+    }
+
+    #[test]
+    fn find_byte_matches_memchr() {
+        for len in 0..300usize {
+            for at in (0..len).step_by(7).chain(len.saturating_sub(9)..len) {
+                let mut s = vec![b'x'; len];
+                s[at] = b'\n';
+                if at + 3 < len {
+                    s[at + 3] = b'\n';
+                }
+                for from in [0, 1, 5, at.saturating_sub(1), at, at + 1] {
+                    let want = s
+                        .get(from..)
+                        .and_then(|t| memchr(b'\n', t))
+                        .map(|p| p + from);
+                    assert_eq!(
+                        find_byte(&s, from, b'\n'),
+                        want,
+                        "len {len} at {at} from {from}"
+                    );
+                }
+            }
+        }
+        // 0x0B right after a match must not hide or fake one.
+        assert_eq!(find_byte(b"ab\n\x0b\ncdefghijklmnopq", 3, b'\n'), Some(4));
+    }
+}

@@ -3,7 +3,7 @@
 //! offsets relative to the slice they were given.
 
 use super::error::{Error, ErrorKind};
-use super::header::{is_lws, is_token, trim};
+use super::header::{is_lws, is_token, trim, TOKEN};
 use super::parse::{find_byte, parse_decimal};
 
 /// Byte offset of `sub` inside `base` (both borrowed from the same buffer).
@@ -71,16 +71,47 @@ impl<'a> Iterator for Split<'a> {
 }
 
 /// End (exclusive) of the quoted string starting at `s[0] == '"'`.
+#[inline]
 fn quoted_end(s: &[u8]) -> Option<usize> {
     let mut i = 1;
-    while i < s.len() {
-        match s[i] {
+    loop {
+        i = run_end(&QTEXT, s, i);
+        match s.get(i)? {
             b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
+            _ => return Some(i + 1),
         }
     }
-    None
+}
+
+/// Bytes of a quoted string that need no attention (not `"` or `\`).
+const fn qtext_table() -> [bool; 256] {
+    let mut t = [true; 256];
+    t[b'"' as usize] = false;
+    t[b'\\' as usize] = false;
+    t
+}
+
+static QTEXT: [bool; 256] = qtext_table();
+
+/// First index at or after `i` whose byte is not in `table`, or `s.len()`:
+/// one bounds check per 8 bytes instead of per byte.
+#[inline(always)]
+pub(crate) fn run_end(table: &[bool; 256], s: &[u8], mut i: usize) -> usize {
+    while let Some(b) = s.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        let w = u64::from_le_bytes(w);
+        for k in 0..8 {
+            if !table[(w >> (8 * k)) as u8 as usize] {
+                return i + k;
+            }
+        }
+        i += 8;
+    }
+    while i < s.len() && table[s[i] as usize] {
+        i += 1;
+    }
+    i
 }
 
 /// Bytes allowed in an unquoted parameter value: `token`, `host` (IPv6
@@ -102,6 +133,34 @@ const fn pvalue_table() -> [bool; 256] {
 }
 
 static PVALUE: [bool; 256] = pvalue_table();
+
+/// End of an unquoted parameter value starting at `s[i]`. Values are long
+/// runs of letters, digits and `-` `.` (branches, tags), so whole words of
+/// those are skipped first: a byte is surely allowed if it is at least
+/// `?` (0x3F) or within `-`..`:` (0x2D..0x3A), no separator being either.
+#[inline(always)]
+fn pvalue_end(s: &[u8], mut i: usize) -> usize {
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let rep = |b: u8| 0x0101_0101_0101_0101u64 * b as u64;
+    while let Some(b) = s.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        let w = u64::from_le_bytes(w);
+        let x = w & LOW7;
+        // Per byte, the high bit of each term: b >= 0x3F (or >= 0x80),
+        // b7 >= 0x2D, b7 >= 0x3B; no carry crosses a byte.
+        let ge_3f = (x + rep(0x80 - 0x3F)) | w;
+        let ge_2d = x + rep(0x80 - 0x2D);
+        let ge_3b = x + rep(0x80 - 0x3B);
+        let safe = (ge_3f | (ge_2d & !ge_3b)) & HI;
+        if safe != HI {
+            break;
+        }
+        i += 8;
+    }
+    run_end(&PVALUE, s, i)
+}
 
 /// hostname / IPv4 characters (plus `_`, seen in the wild).
 const fn host_table() -> [bool; 256] {
@@ -125,54 +184,57 @@ fn skip_lws(s: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// One `SEMI param` at `s[i] == ';'`: name, value (`None` when bare) and
+/// the index after it (and after any LWS), with its syntax checked: `name
+/// [= value]`, the value a token-ish word or a complete quoted string.
+#[inline(always)]
+fn next_param(s: &[u8], i: usize) -> Result<(&[u8], Option<&[u8]>, usize), Error> {
+    let len = s.len();
+    let ns = skip_lws(s, i + 1);
+    let mut i = run_end(&TOKEN, s, ns);
+    if i == ns {
+        return Err(Error::new(ErrorKind::BadParam, ns));
+    }
+    let name = &s[ns..i];
+    i = skip_lws(s, i);
+    let mut value = None;
+    if i < len && s[i] == b'=' {
+        let vs = skip_lws(s, i + 1);
+        i = vs;
+        if i < len && s[i] == b'"' {
+            match quoted_end(&s[i..]) {
+                Some(e) => i += e,
+                None => return Err(Error::new(ErrorKind::UnterminatedQuote, vs)),
+            }
+        } else {
+            i = pvalue_end(s, i);
+            if i == vs {
+                return Err(Error::new(ErrorKind::BadParam, vs));
+            }
+        }
+        value = Some(&s[vs..i]);
+        i = skip_lws(s, i);
+    }
+    Ok((name, value, i))
+}
+
 /// Walk `*( SEMI param )` starting at `s[i] == ';'`, calling `f(name,
-/// value)` for each, checking the syntax on the way (`name [= value]`, value
-/// a token-ish word or a complete quoted string). Stops at the end or at a
-/// `,` that ends the list element; returns that index.
+/// value)` for each, checking the syntax on the way. Stops at the end or at
+/// a `,` that ends the list element; returns that index.
 #[inline]
 pub(crate) fn walk_params<'a>(
     s: &'a [u8],
     mut i: usize,
     mut f: impl FnMut(&'a [u8], Option<&'a [u8]>),
 ) -> Result<usize, Error> {
-    let len = s.len();
     loop {
-        i = skip_lws(s, i + 1);
-        let ns = i;
-        while i < len && is_token(s[i]) {
-            i += 1;
-        }
-        if i == ns {
-            return Err(Error::new(ErrorKind::BadParam, ns));
-        }
-        let name = &s[ns..i];
-        i = skip_lws(s, i);
-        let mut value = None;
-        if i < len && s[i] == b'=' {
-            i = skip_lws(s, i + 1);
-            let vs = i;
-            if i < len && s[i] == b'"' {
-                match quoted_end(&s[i..]) {
-                    Some(e) => i += e,
-                    None => return Err(Error::new(ErrorKind::UnterminatedQuote, vs)),
-                }
-            } else {
-                while i < len && PVALUE[s[i] as usize] {
-                    i += 1;
-                }
-                if i == vs {
-                    return Err(Error::new(ErrorKind::BadParam, vs));
-                }
-            }
-            value = Some(&s[vs..i]);
-            i = skip_lws(s, i);
-        }
+        let (name, value, next) = next_param(s, i)?;
         f(name, value);
-        if i >= len || s[i] == b',' {
-            return Ok(i);
-        }
-        if s[i] != b';' {
-            return Err(Error::new(ErrorKind::BadParam, i));
+        i = next;
+        match s.get(i) {
+            None | Some(b',') => return Ok(i),
+            Some(b';') => {}
+            Some(_) => return Err(Error::new(ErrorKind::BadParam, i)),
         }
     }
 }
@@ -276,40 +338,14 @@ fn lookup_param<'a>(s: &'a [u8], lower: &[u8]) -> Option<&'a [u8]> {
     if s.first() != Some(&b';') {
         return None;
     }
-    let len = s.len();
     let mut i = 0;
     loop {
-        i = skip_lws(s, i + 1);
-        let ns = i;
-        while i < len && is_token(s[i]) {
-            i += 1;
+        let (name, value, next) = next_param(s, i).ok()?;
+        if param_is(name, lower) {
+            return Some(value.unwrap_or(b""));
         }
-        if i == ns {
-            return None;
-        }
-        let hit = param_is(&s[ns..i], lower);
-        i = skip_lws(s, i);
-        let mut value: &[u8] = b"";
-        if i < len && s[i] == b'=' {
-            i = skip_lws(s, i + 1);
-            let vs = i;
-            if i < len && s[i] == b'"' {
-                i += quoted_end(&s[i..])?;
-            } else {
-                while i < len && PVALUE[s[i] as usize] {
-                    i += 1;
-                }
-                if i == vs {
-                    return None;
-                }
-            }
-            value = &s[vs..i];
-            i = skip_lws(s, i);
-        }
-        if hit {
-            return Some(value);
-        }
-        if i >= len || s[i] != b';' {
+        i = next;
+        if s.get(i) != Some(&b';') {
             return None;
         }
     }
@@ -381,11 +417,24 @@ pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
     let host_at = c.i;
     let mut host = host(&mut c)?;
     let mut port = None;
-    if c.peek() == Some(b':') && maybe_bare_ipv6(s, c.i) {
-        if let Some((h, p, end)) = bare_ipv6(s, host_at) {
-            // Unbracketed IPv6 sent-by (invalid, but sent by real phones).
-            host = h;
-            port = p;
+    if c.peek() == Some(b':') {
+        let (n, end) = digits(s, c.i + 1);
+        // Can this be an unbracketed IPv6 address rather than `host ":"
+        // port`? Only if the hex/colon/dot run goes on past the digits.
+        let more = s
+            .get(end)
+            .is_some_and(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        if end == c.i + 1 || more {
+            if let Some((h, p, end)) = bare_ipv6(s, host_at) {
+                // Unbracketed IPv6 sent-by (invalid, but sent by real phones).
+                host = h;
+                port = p;
+                c.i = end;
+            }
+        } else if n > u16::MAX as u64 {
+            return Err(Error::new(ErrorKind::Overflow, c.i + 1));
+        } else {
+            port = Some(n as u16);
             c.i = end;
         }
     }
@@ -425,18 +474,21 @@ fn is_sip20_slash(s: &[u8], at: usize) -> bool {
     u64::from_le_bytes(w) | 0x20_2020 == u64::from_le_bytes(*b"sip/2.0/")
 }
 
-/// With `s[colon] == ':'` right after a host: can this be an unbracketed
-/// IPv6 address rather than `host ":" port`? Only if the hex/colon/dot run
-/// goes on past the port digits (a second colon is needed).
-#[inline]
-fn maybe_bare_ipv6(s: &[u8], colon: usize) -> bool {
-    let mut i = colon + 1;
-    while i < s.len() && s[i].is_ascii_digit() {
+/// The decimal number at `s[at..]` (saturating far above any port or
+/// sequence number) and where its digits end.
+#[inline(always)]
+fn digits(s: &[u8], at: usize) -> (u64, usize) {
+    let mut n: u64 = 0;
+    let mut i = at;
+    while let Some(&b) = s.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        n = (n * 10 + d as u64).min(1 << 40);
         i += 1;
     }
-    i == colon + 1
-        || s.get(i)
-            .is_some_and(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+    (n, i)
 }
 
 /// End of a list element whose parameters start at `s[at]`: the first `,`
@@ -760,6 +812,28 @@ mod tests {
             v,
             vec![&br#""a, b" <sip:x@y;p=1,2>;tag=1"#[..], b"<sip:z@w>", b""]
         );
+    }
+
+    /// The word-at-a-time scanners agree with the byte tables for every
+    /// byte value at every position of a word, after runs of any length.
+    #[test]
+    fn word_scans_match_byte_tables() {
+        for fill in [b'a', b'7', b'-', b'~', 0x80, 0x01] {
+            for len in 0..20 {
+                for at in 0..len {
+                    for b in 0..=255u8 {
+                        let mut s = vec![fill; len];
+                        s[at] = b;
+                        let naive = |t: &[bool; 256]| s.iter().position(|&c| !t[c as usize]);
+                        let want = naive(&PVALUE).unwrap_or(len);
+                        assert_eq!(pvalue_end(&s, 0), want, "{s:?}");
+                        assert_eq!(run_end(&QTEXT, &s, 0), naive(&QTEXT).unwrap_or(len));
+                    }
+                }
+            }
+        }
+        assert_eq!(digits(b"05060;", 0), (5060, 5));
+        assert_eq!(digits(b"99999999999999999999999", 0).0, 1 << 40);
     }
 
     #[test]
