@@ -41,26 +41,7 @@ pub fn parse(buf: &[u8]) -> Result<Message<'_>, Error> {
     if buf.len() > u32::MAX as usize {
         return Err(Error::new(ErrorKind::TooLarge, 0));
     }
-    let msg = &buf[skip..];
-    let mut m = parse_head(msg, true).map_err(|e| e.shift(skip))?;
-    let body_start = m.body_start as usize;
-    let end = match m.content_length {
-        Ok(Some(n)) => {
-            let end = body_start + n as usize;
-            if end > msg.len() {
-                return Err(Error::new(ErrorKind::Truncated, skip + msg.len()));
-            }
-            end
-        }
-        Ok(None) => msg.len(),
-        // A datagram has a natural end: keep the message, report the
-        // conflict through `content_length()`.
-        Err(e) if e.kind == ErrorKind::ConflictingContentLength => msg.len(),
-        Err(e) => return Err(e.shift(skip)),
-    };
-    m.buf = &msg[..end];
-    m.base = skip as u32;
-    Ok(m)
+    parse_head(&buf[skip..], skip as u32, true).map_err(|e| e.shift(skip))
 }
 
 /// Frame one message at the start of a stream buffer (TCP, TLS).
@@ -75,7 +56,7 @@ pub fn parse_stream(buf: &[u8]) -> Result<Status, Error> {
         return Ok(Status::Partial);
     }
     let msg = &buf[skip..];
-    let head = match parse_head(msg, false) {
+    let head = match parse_head(msg, 0, false) {
         Ok(h) => h,
         Err(e) if e.kind == ErrorKind::Truncated => return Ok(Status::Partial),
         Err(e) => return Err(e.shift(skip)),
@@ -94,7 +75,13 @@ pub fn parse_stream(buf: &[u8]) -> Result<Status, Error> {
 /// into `Partial`). In a `datagram` the end of the buffer is authoritative:
 /// a datagram that ends right after a complete header line is a message
 /// without body even though the blank line is missing.
-pub(crate) fn parse_head(buf: &[u8], datagram: bool) -> Result<Message<'_>, Error> {
+///
+/// For a datagram the message is also bounded: the body by Content-Length
+/// (octets after it are ignored, RFC 4475 3.1.1.8), or without it by the
+/// end of the datagram (RFC 3261 18.3). `base` is the number of bytes
+/// skipped before `buf` (errors are relative to `buf`).
+#[inline(always)]
+pub(crate) fn parse_head(buf: &[u8], base: u32, datagram: bool) -> Result<Message<'_>, Error> {
     if buf.len() > u32::MAX as usize {
         return Err(Error::new(ErrorKind::TooLarge, 0));
     }
@@ -127,9 +114,27 @@ pub(crate) fn parse_head(buf: &[u8], datagram: bool) -> Result<Message<'_>, Erro
         }
     };
     let content_length = content_length(buf, &idx, headers_start, headers_end);
+    let end = if datagram {
+        match content_length {
+            Ok(Some(n)) => {
+                let end = body_start + n as usize;
+                if end > buf.len() {
+                    return Err(Error::new(ErrorKind::Truncated, buf.len()));
+                }
+                end
+            }
+            Ok(None) => buf.len(),
+            // A datagram has a natural end: keep the message, report the
+            // conflict through `content_length()`.
+            Err(e) if e.kind == ErrorKind::ConflictingContentLength => buf.len(),
+            Err(e) => return Err(e),
+        }
+    } else {
+        buf.len()
+    };
     Ok(Message {
-        buf,
-        base: 0,
+        buf: &buf[..end],
+        base,
         start,
         headers_start: headers_start as u32,
         headers_end: headers_end as u32,
@@ -537,6 +542,30 @@ fn parse_start_line(buf: &[u8]) -> Result<(StartLine<'_>, usize), Error> {
     ))
 }
 
+/// Index of the first control byte other than HT (not allowed in a reason
+/// phrase), a word at a time: words without any byte below 0x20 are
+/// skipped whole.
+#[inline]
+fn first_ctl(s: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(b) = s.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        let w = u64::from_le_bytes(w);
+        // High bit set for the bytes below 0x20 (exact for the first).
+        if w.wrapping_sub(LO * 0x20) & !w & HI != 0 {
+            break;
+        }
+        i += 8;
+    }
+    s[i..]
+        .iter()
+        .position(|&b| b < 0x20 && b != b'\t')
+        .map(|p| i + p)
+}
+
 /// Status-Line = SIP-Version SP Status-Code SP Reason-Phrase.
 fn parse_status_line(line: &[u8]) -> Result<StartLine<'_>, Error> {
     if line.len() < 8 || !line[..7].eq_ignore_ascii_case(b"SIP/2.0") || line[7] != b' ' {
@@ -556,7 +585,7 @@ fn parse_status_line(line: &[u8]) -> Result<StartLine<'_>, Error> {
         Some(b' ') => &line[12..],
         Some(_) => return Err(Error::new(ErrorKind::BadStartLine, 11)),
     };
-    if let Some(bad) = reason.iter().position(|&b| b < 0x20 && b != b'\t') {
+    if let Some(bad) = first_ctl(reason) {
         return Err(Error::new(ErrorKind::BadStartLine, 12 + bad));
     }
     Ok(StartLine::Response { code, reason })
@@ -695,6 +724,16 @@ mod tests {
                     );
                 }
             }
+        }
+        for r in [
+            &b"Busy Here"[..],
+            b"",
+            b"\t\x01",
+            b"0123456789abcdef\x1f",
+            b"\xd0\xbd\xd0\xbe\t",
+        ] {
+            let want = r.iter().position(|&b| b < 0x20 && b != b'\t');
+            assert_eq!(first_ctl(r), want, "{r:?}");
         }
         // 0x0B right after a match must not hide or fake one.
         assert_eq!(find_byte(b"ab\n\x0b\ncdefghijklmnopq", 3, b'\n'), Some(4));
