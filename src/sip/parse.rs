@@ -6,8 +6,9 @@
 //! inside their values. Everything else is done lazily by the accessors.
 
 use super::error::{Error, ErrorKind};
-use super::header::{is_lws, is_token, known, Known, KNOWN_COUNT};
+use super::header::{is_lws, is_token, known, Known, KNOWN_COUNT, TOKEN};
 use super::message::{Index, Message, Span};
+use super::value::run_end;
 use super::{Method, StartLine};
 use memchr::memchr;
 
@@ -332,6 +333,20 @@ fn is(w: u64, p: (u64, u64)) -> bool {
     w & p.1 == p.0
 }
 
+/// `buf[at..]` starts with the (lowercase) pattern `p`, the bytes selected
+/// by `fold` compared case-insensitively (`| 0x20` is exact on letters).
+/// Needs 8 readable bytes unless the pattern ends the buffer.
+#[inline(always)]
+fn word_is(buf: &[u8], at: usize, p: (u64, u64), fold: u64) -> bool {
+    let n = (64 - p.1.leading_zeros()) as usize / 8;
+    let Some(b) = buf.get(at..at + n) else {
+        return false;
+    };
+    let mut w = [0u8; 8];
+    w[..n].copy_from_slice(b);
+    (u64::from_le_bytes(w) | (fold & p.1)) == p.0
+}
+
 /// Recognise a well-known header written in its canonical spelling with the
 /// colon right after the name (what nearly every stack sends), from one or
 /// two word compares. Returns the colon's index. Anything else (odd case,
@@ -498,31 +513,32 @@ fn parse_start_line(buf: &[u8]) -> Result<(StartLine<'_>, usize), Error> {
     };
     let line = &buf[..line_end];
     let next = lf + 1;
-    if line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"SIP/") {
+    if line.len() >= 4 && word_is(line, 0, pat(b"sip/"), 0x20_2020) {
         return parse_status_line(line).map(|s| (s, next));
     }
     // Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 7.1):
     // exactly two single spaces, no LWS anywhere else.
-    let Some(sp1) = memchr(b' ', line) else {
+    let Some(sp1) = find_byte(line, 0, b' ') else {
         return Err(Error::new(ErrorKind::BadStartLine, line_end));
     };
     let method = &line[..sp1];
     if method.is_empty() {
         return Err(Error::new(ErrorKind::BadStartLine, 0));
     }
-    if let Some(bad) = method.iter().position(|&b| !is_token(b)) {
+    let bad = run_end(&TOKEN, method, 0);
+    if bad != method.len() {
         return Err(Error::new(ErrorKind::BadMethod, bad));
     }
-    let rest = &line[sp1 + 1..];
-    let Some(sp2) = memchr(b' ', rest) else {
+    let uri_at = sp1 + 1;
+    let Some(sp2) = find_byte(line, uri_at, b' ') else {
         return Err(Error::new(ErrorKind::BadStartLine, line_end));
     };
-    let uri_at = sp1 + 1;
-    let uri = &rest[..sp2];
+    let uri = &line[uri_at..sp2];
     check_request_uri(uri).map_err(|e| e.shift(uri_at))?;
-    let version = &rest[sp2 + 1..];
-    let version_at = uri_at + sp2 + 1;
-    if !version.eq_ignore_ascii_case(b"SIP/2.0") {
+    let version = &line[sp2 + 1..];
+    let version_at = sp2 + 1;
+    let is_v20 = version.len() == 7 && word_is(buf, version_at, pat(b"sip/2.0"), 0x20_2020);
+    if !is_v20 {
         let looks_like_version = version.len() >= 4
             && version[..4].eq_ignore_ascii_case(b"SIP/")
             && !version.iter().any(|&b| b == b' ' || b == b'\t');
@@ -568,7 +584,7 @@ fn first_ctl(s: &[u8]) -> Option<usize> {
 
 /// Status-Line = SIP-Version SP Status-Code SP Reason-Phrase.
 fn parse_status_line(line: &[u8]) -> Result<StartLine<'_>, Error> {
-    if line.len() < 8 || !line[..7].eq_ignore_ascii_case(b"SIP/2.0") || line[7] != b' ' {
+    if !word_is(line, 0, pat(b"sip/2.0 "), 0x20_2020) {
         return Err(Error::new(ErrorKind::BadVersion, 0));
     }
     let digits = line[8..].iter().take_while(|b| b.is_ascii_digit()).count();
@@ -593,7 +609,7 @@ fn parse_status_line(line: &[u8]) -> Result<StartLine<'_>, Error> {
 
 /// A Request-URI is an absolute URI without LWS or `<>` (RFC 3261 7.1,
 /// RFC 4475 3.1.2.7/3.1.2.8); a SIP/SIPS URI there must not carry escaped
-/// headers (RFC 3261 19.1.1, RFC 4475 3.1.2.11).
+/// headers (RFC 3261 19.1.1, RFC 4475 3.1.2.11). One pass over the URI.
 fn check_request_uri(uri: &[u8]) -> Result<(), Error> {
     let bad = |at| Err(Error::new(ErrorKind::BadRequestUri, at));
     match uri.first() {
@@ -601,39 +617,63 @@ fn check_request_uri(uri: &[u8]) -> Result<(), Error> {
         Some(b) if !b.is_ascii_alphabetic() => return bad(0),
         _ => {}
     }
-    let Some(colon) = uri.iter().position(|&b| b == b':') else {
-        return bad(uri.len());
-    };
+    let colon = run_end(&SCHEME, uri, 0);
+    if uri.get(colon) != Some(&b':') {
+        // A scheme byte that is not allowed, or no `:` at all.
+        return match memchr(b':', &uri[colon..]) {
+            Some(_) => bad(colon),
+            None => bad(uri.len()),
+        };
+    }
     let scheme = &uri[..colon];
-    if let Some(p) = scheme
-        .iter()
-        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
-    {
-        return bad(p);
-    }
-    if let Some(p) = uri
-        .iter()
-        .position(|&b| b <= b' ' || b == 0x7f || matches!(b, b'<' | b'>' | b'"'))
-    {
-        return bad(p);
-    }
-    if (scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips"))
-        && uri.len() == colon + 1
-    {
+    let sip = scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips");
+    if sip && uri.len() == colon + 1 {
         return bad(colon + 1);
     }
-    if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") {
+    if let Some(p) = first_uri_bad(uri, colon + 1) {
+        return bad(p);
+    }
+    if sip {
         // userinfo may contain `?` (RFC 4475 3.1.1.2); headers follow the host.
-        let host_at = uri
-            .iter()
-            .position(|&b| b == b'@')
-            .map_or(colon + 1, |a| a + 1);
-        if let Some(p) = uri[host_at..].iter().position(|&b| b == b'?') {
+        let host_at = memchr(b'@', uri).map_or(colon + 1, |a| a + 1);
+        if let Some(p) = memchr(b'?', &uri[host_at..]) {
             return bad(host_at + p);
         }
     }
     Ok(())
 }
+
+/// First byte at or after `from` that no URI may contain: controls, SP,
+/// DEL, `<`, `>`, `"`.
+#[inline]
+fn first_uri_bad(uri: &[u8], from: usize) -> Option<usize> {
+    let p = run_end(&URIC, uri, from);
+    (p < uri.len()).then_some(p)
+}
+
+/// `scheme` characters after the first: `ALPHA / DIGIT / "+" / "-" / "."`.
+static SCHEME: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.');
+        c += 1;
+    }
+    t
+};
+
+/// Bytes a Request-URI may contain (anything but controls, SP, DEL, `<>"`).
+static URIC: [bool; 256] = {
+    let mut t = [true; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = !(b <= b' ' || b == 0x7f || matches!(b, b'<' | b'>' | b'"'));
+        c += 1;
+    }
+    t
+};
 
 impl Index {
     #[inline]
@@ -701,6 +741,62 @@ mod tests {
             }
         }
         assert!(taken >= 50, "{taken}");
+    }
+
+    /// The one-pass Request-URI check against the straightforward
+    /// definition, on URIs built from the interesting bytes.
+    #[test]
+    fn request_uri_check_matches_definition() {
+        fn reference(uri: &[u8]) -> Result<(), usize> {
+            match uri.first() {
+                Some(b) if b.is_ascii_alphabetic() => {}
+                _ => return Err(0),
+            }
+            let Some(colon) = uri.iter().position(|&b| b == b':') else {
+                return Err(uri.len());
+            };
+            let scheme = &uri[..colon];
+            let ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.');
+            if let Some(p) = scheme.iter().position(|&b| !ok(b)) {
+                return Err(p);
+            }
+            let badb = |b: u8| b <= b' ' || b == 0x7f || matches!(b, b'<' | b'>' | b'"');
+            if let Some(p) = uri.iter().position(|&b| badb(b)) {
+                return Err(p);
+            }
+            let sip = scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips");
+            if sip && uri.len() == colon + 1 {
+                return Err(colon + 1);
+            }
+            if sip {
+                let host_at = uri
+                    .iter()
+                    .position(|&b| b == b'@')
+                    .map_or(colon + 1, |a| a + 1);
+                if let Some(p) = uri[host_at..].iter().position(|&b| b == b'?') {
+                    return Err(host_at + p);
+                }
+            }
+            Ok(())
+        }
+        let parts: [&[u8]; 14] = [
+            b"sip", b"SIPS", b"tel", b"x+y", b":", b"@", b"?", b"a", b" ", b"<", b"\"", b"\x7f",
+            b"1", b"%",
+        ];
+        let mut n = 0;
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for d in parts {
+                        let uri = [a, b, c, d].concat();
+                        let got = check_request_uri(&uri).map_err(|e| e.offset);
+                        assert_eq!(got, reference(&uri), "{:?}", String::from_utf8_lossy(&uri));
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(n, 14usize.pow(4));
     }
 
     #[test]
