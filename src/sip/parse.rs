@@ -8,7 +8,7 @@
 use super::error::{Error, ErrorKind};
 use super::header::{is_lws, is_token, known, Known, KNOWN_COUNT, TOKEN};
 use super::message::{Index, Message, Span};
-use super::value::run_end;
+use super::value::{run_end, scan_end, token_wordy, uri_wordy};
 use super::{Method, StartLine};
 use memchr::memchr;
 
@@ -92,7 +92,9 @@ pub(crate) fn parse_head(buf: &[u8], base: u32, datagram: bool) -> Result<Messag
     let (headers_end, body_start) = loop {
         // Nearly every line is a well-known header as stacks send it.
         if let Some((k, vs, ve, next)) = fast_line(buf, pos) {
-            idx.record(k, Span::new(vs, ve));
+            if let Some(k) = k {
+                idx.record(k, Span::new(vs, ve));
+            }
             pos = next;
             continue;
         }
@@ -145,14 +147,17 @@ pub(crate) fn parse_head(buf: &[u8], base: u32, datagram: bool) -> Result<Messag
     })
 }
 
-/// A well-known header in its canonical spelling (`Name: value`), on one
-/// line, followed by another line: its kind, trimmed value bounds and the
-/// start of the next line. `None` sends anything else (other names, odd
-/// spacing, folding, the end of the block or of the input, errors) to
-/// [`other_line`], which handles every case.
+/// A header line as stacks send it (`Name: value`, the name a token right
+/// before the colon, one line, another line after it): its kind if
+/// well-known, trimmed value bounds and the start of the next line. `None`
+/// sends anything else (odd spacing, folding, the end of the block or of
+/// the input, errors) to [`other_line`], which handles every case.
 #[inline(always)]
-fn fast_line(buf: &[u8], pos: usize) -> Option<(Known, usize, usize, usize)> {
-    let (colon, k) = fast_name(buf, pos)?;
+fn fast_line(buf: &[u8], pos: usize) -> Option<(Option<Known>, usize, usize, usize)> {
+    let (colon, k) = match fast_name(buf, pos) {
+        Some((colon, k)) => (colon, Some(k)),
+        None => token_name(buf, pos)?,
+    };
     let lf = find_lf(buf, colon + 1)?;
     let next = lf + 1;
     if matches!(buf.get(next), None | Some(b' ' | b'\t')) {
@@ -166,6 +171,20 @@ fn fast_line(buf: &[u8], pos: usize) -> Option<(Known, usize, usize, usize)> {
         return None;
     }
     Some((k, vs, ve, next))
+}
+
+/// A header name (a token) right before its colon: the colon and the kind
+/// if well-known.
+#[inline(always)]
+fn token_name(buf: &[u8], pos: usize) -> Option<(usize, Option<Known>)> {
+    if !is_token(*buf.get(pos)?) {
+        return None;
+    }
+    let end = scan_end(&TOKEN, buf, pos, token_wordy);
+    if buf.get(end) != Some(&b':') {
+        return None;
+    }
+    Some((end, known(&buf[pos..end])))
 }
 
 /// What [`other_line`] found at the start of a line.
@@ -530,11 +549,20 @@ fn parse_start_line(buf: &[u8]) -> Result<(StartLine<'_>, usize), Error> {
         return Err(Error::new(ErrorKind::BadMethod, bad));
     }
     let uri_at = sp1 + 1;
-    let Some(sp2) = find_byte(line, uri_at, b' ') else {
-        return Err(Error::new(ErrorKind::BadStartLine, line_end));
+    // The space ending the URI is the first byte a URI may not contain,
+    // unless the URI is bad; then the checks below find what is wrong.
+    let stop = scan_end(&URIC, line, uri_at, uri_wordy);
+    let clean = line.get(stop) == Some(&b' ');
+    let sp2 = if clean {
+        stop
+    } else {
+        match find_byte(line, uri_at, b' ') {
+            Some(sp2) => sp2,
+            None => return Err(Error::new(ErrorKind::BadStartLine, line_end)),
+        }
     };
     let uri = &line[uri_at..sp2];
-    check_request_uri(uri).map_err(|e| e.shift(uri_at))?;
+    check_request_uri(uri, clean).map_err(|e| e.shift(uri_at))?;
     let version = &line[sp2 + 1..];
     let version_at = sp2 + 1;
     let is_v20 = version.len() == 7 && word_is(buf, version_at, pat(b"sip/2.0"), 0x20_2020);
@@ -610,7 +638,9 @@ fn parse_status_line(line: &[u8]) -> Result<StartLine<'_>, Error> {
 /// A Request-URI is an absolute URI without LWS or `<>` (RFC 3261 7.1,
 /// RFC 4475 3.1.2.7/3.1.2.8); a SIP/SIPS URI there must not carry escaped
 /// headers (RFC 3261 19.1.1, RFC 4475 3.1.2.11). One pass over the URI.
-fn check_request_uri(uri: &[u8]) -> Result<(), Error> {
+/// `clean`: the caller has checked that no byte is one a URI may not
+/// contain.
+fn check_request_uri(uri: &[u8], clean: bool) -> Result<(), Error> {
     let bad = |at| Err(Error::new(ErrorKind::BadRequestUri, at));
     match uri.first() {
         None => return bad(0),
@@ -630,8 +660,10 @@ fn check_request_uri(uri: &[u8]) -> Result<(), Error> {
     if sip && uri.len() == colon + 1 {
         return bad(colon + 1);
     }
-    if let Some(p) = first_uri_bad(uri, colon + 1) {
-        return bad(p);
+    if !clean {
+        if let Some(p) = first_uri_bad(uri, colon + 1) {
+            return bad(p);
+        }
     }
     if sip {
         // userinfo may contain `?` (RFC 4475 3.1.1.2); headers follow the host.
@@ -647,7 +679,7 @@ fn check_request_uri(uri: &[u8]) -> Result<(), Error> {
 /// DEL, `<`, `>`, `"`.
 #[inline]
 fn first_uri_bad(uri: &[u8], from: usize) -> Option<usize> {
-    let p = run_end(&URIC, uri, from);
+    let p = scan_end(&URIC, uri, from, uri_wordy);
     (p < uri.len()).then_some(p)
 }
 
@@ -735,7 +767,7 @@ mod tests {
                         else {
                             panic!("{line:?}");
                         };
-                        assert_eq!((Some(k), vs, ve, next), (gk, gs, ge, gn), "{line:?}");
+                        assert_eq!((k, vs, ve, next), (gk, gs, ge, gn), "{line:?}");
                     }
                 }
             }
@@ -789,7 +821,12 @@ mod tests {
                 for c in parts {
                     for d in parts {
                         let uri = [a, b, c, d].concat();
-                        let got = check_request_uri(&uri).map_err(|e| e.offset);
+                        let got = check_request_uri(&uri, false).map_err(|e| e.offset);
+                        let clean = first_uri_bad(&uri, 0).is_none();
+                        if clean {
+                            let got = check_request_uri(&uri, true).map_err(|e| e.offset);
+                            assert_eq!(got, reference(&uri));
+                        }
                         assert_eq!(got, reference(&uri), "{:?}", String::from_utf8_lossy(&uri));
                         n += 1;
                     }

@@ -134,32 +134,83 @@ const fn pvalue_table() -> [bool; 256] {
 
 static PVALUE: [bool; 256] = pvalue_table();
 
-/// End of an unquoted parameter value starting at `s[i]`. Values are long
-/// runs of letters, digits and `-` `.` (branches, tags), so whole words of
-/// those are skipped first: a byte is surely allowed if it is at least
-/// `?` (0x3F) or within `-`..`:` (0x2D..0x3A), no separator being either.
+/// End of an unquoted parameter value starting at `s[i]`.
 #[inline(always)]
-fn pvalue_end(s: &[u8], mut i: usize) -> usize {
+fn pvalue_end(s: &[u8], i: usize) -> usize {
+    scan_end(&PVALUE, s, i, wordy)
+}
+
+/// First index at or after `i` whose byte is not in `table`, or `s.len()`.
+/// `sure(w)` sets the high bit of each byte of the little-endian word `w`
+/// that is surely in `table`; a word of such bytes is skipped whole, any
+/// other word is checked byte by byte.
+#[inline(always)]
+pub(crate) fn scan_end(
+    table: &[bool; 256],
+    s: &[u8],
+    mut i: usize,
+    sure: impl Fn(u64) -> u64,
+) -> usize {
     const HI: u64 = 0x8080_8080_8080_8080;
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    let rep = |b: u8| 0x0101_0101_0101_0101u64 * b as u64;
     while let Some(b) = s.get(i..i + 8) {
         let mut w = [0u8; 8];
         w.copy_from_slice(b);
         let w = u64::from_le_bytes(w);
-        let x = w & LOW7;
-        // Per byte, the high bit of each term: b >= 0x3F (or >= 0x80),
-        // b7 >= 0x2D, b7 >= 0x3B; no carry crosses a byte.
-        let ge_3f = (x + rep(0x80 - 0x3F)) | w;
-        let ge_2d = x + rep(0x80 - 0x2D);
-        let ge_3b = x + rep(0x80 - 0x3B);
-        let safe = (ge_3f | (ge_2d & !ge_3b)) & HI;
-        if safe != HI {
-            break;
+        if sure(w) & HI != HI {
+            for k in 0..8 {
+                if !table[(w >> (8 * k)) as u8 as usize] {
+                    return i + k;
+                }
+            }
         }
         i += 8;
     }
-    run_end(&PVALUE, s, i)
+    while i < s.len() && table[s[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// `0x0101..01 * b`.
+#[inline(always)]
+const fn rep(b: u8) -> u64 {
+    0x0101_0101_0101_0101u64 * b as u64
+}
+
+/// High bit of each byte that is at least `?` (0x3F) or within `-`..`:`
+/// (0x2D..0x3A): letters, digits, `-` `.` and most URI characters, never
+/// LWS or a separator of parameters or lists. No carry crosses a byte.
+#[inline(always)]
+pub(crate) fn wordy(w: u64) -> u64 {
+    let x = w & rep(0x7F);
+    let ge_3f = (x + rep(0x80 - 0x3F)) | w;
+    let ge_2d = x + rep(0x80 - 0x2D);
+    let ge_3b = x + rep(0x80 - 0x3B);
+    ge_3f | (ge_2d & !ge_3b)
+}
+
+/// High bit of each byte that is a letter, a digit or `-` (most of a
+/// header or parameter name), exactly.
+#[inline(always)]
+pub(crate) fn token_wordy(w: u64) -> u64 {
+    let x = w & rep(0x7F);
+    let y = x | rep(0x20);
+    let ge = |v: u64, b: u8| v + rep(0x80 - b);
+    let letter = ge(x, 0x41) & ge(y, 0x61) & !ge(y, 0x7B);
+    let digit = ge(x, 0x30) & !ge(x, 0x3A);
+    // Exact zero-byte test (no borrow between bytes).
+    let z = x ^ rep(b'-');
+    let dash = !((z + rep(0x7F)) | z);
+    (letter | digit | dash) & !w
+}
+
+/// [`wordy`] without DEL (0x7F), for URIs.
+#[inline(always)]
+pub(crate) fn uri_wordy(w: u64) -> u64 {
+    let z = w ^ rep(0x7F);
+    // High bit set on a DEL byte (and maybe above one: only ever safe).
+    let del = z.wrapping_sub(rep(1)) & !z;
+    wordy(w) & !del
 }
 
 /// hostname / IPv4 characters (plus `_`, seen in the wild).
@@ -834,6 +885,16 @@ mod tests {
                         let naive = |t: &[bool; 256]| s.iter().position(|&c| !t[c as usize]);
                         let want = naive(&PVALUE).unwrap_or(len);
                         assert_eq!(pvalue_end(&s, 0), want, "{s:?}");
+                        let t: [bool; 256] = std::array::from_fn(|c| {
+                            (c as u8).is_ascii_alphanumeric() || c as u8 == b'-'
+                        });
+                        let want = s.iter().position(|&c| !t[c as usize]).unwrap_or(len);
+                        assert_eq!(scan_end(&t, &s, 0, token_wordy), want, "{s:?}");
+                        assert_eq!(scan_end(&TOKEN, &s, 0, token_wordy), run_end(&TOKEN, &s, 0));
+                        let uric = |c: u8| !(c <= b' ' || c == 0x7f || b"<>\"".contains(&c));
+                        let want = s.iter().position(|&c| !uric(c)).unwrap_or(len);
+                        let t: [bool; 256] = std::array::from_fn(|c| uric(c as u8));
+                        assert_eq!(scan_end(&t, &s, 0, uri_wordy), want, "{s:?}");
                         assert_eq!(run_end(&QTEXT, &s, 0), naive(&QTEXT).unwrap_or(len));
                     }
                 }
