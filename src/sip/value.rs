@@ -272,7 +272,7 @@ fn next_param(s: &[u8], i: usize) -> Result<(&[u8], Option<&[u8]>, usize), Error
 /// Walk `*( SEMI param )` starting at `s[i] == ';'`, calling `f(name,
 /// value)` for each, checking the syntax on the way. Stops at the end or at
 /// a `,` that ends the list element; returns that index.
-#[inline]
+#[inline(always)]
 pub(crate) fn walk_params<'a>(
     s: &'a [u8],
     mut i: usize,
