@@ -98,6 +98,9 @@ pub(crate) fn parse_head(buf: &[u8], base: u32, datagram: bool) -> Result<Messag
             pos = next;
             continue;
         }
+        if buf.get(pos..pos + 2) == Some(b"\r\n") {
+            break (pos, pos + 2);
+        }
         match other_line(buf, pos, datagram)? {
             Step::End {
                 headers_end,

@@ -743,7 +743,9 @@ pub(crate) fn parse_name_addr(s: &[u8]) -> Result<(NameAddr<'_>, usize), Error> 
     }
     let mut display = None;
     let mut lt = None;
-    if s[start] == b'"' {
+    if s[start] == b'<' {
+        lt = Some(start);
+    } else if s[start] == b'"' {
         let Some(q) = quoted_end(&s[start..]) else {
             return Err(Error::new(ErrorKind::UnterminatedQuote, start));
         };
