@@ -235,11 +235,14 @@ fn skip_lws(s: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Name, value (`None` when bare) and the index after a parameter.
+type Param<'a> = (&'a [u8], Option<&'a [u8]>, usize);
+
 /// One `SEMI param` at `s[i] == ';'`: name, value (`None` when bare) and
 /// the index after it (and after any LWS), with its syntax checked: `name
 /// [= value]`, the value a token-ish word or a complete quoted string.
 #[inline(always)]
-fn next_param(s: &[u8], i: usize) -> Result<(&[u8], Option<&[u8]>, usize), Error> {
+fn next_param(s: &[u8], i: usize) -> Result<Param<'_>, Error> {
     let len = s.len();
     let ns = skip_lws(s, i + 1);
     let mut i = run_end(&TOKEN, s, ns);
@@ -595,9 +598,7 @@ fn host<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
         }
         c.i += 1;
     } else {
-        while c.i < c.s.len() && HOST[c.s[c.i] as usize] {
-            c.i += 1;
-        }
+        c.i = run_end(&HOST, c.s, c.i);
     }
     if c.i == start {
         return Err(Error::new(ErrorKind::BadVia, start));
