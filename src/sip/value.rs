@@ -392,6 +392,14 @@ fn lookup_param<'a>(s: &'a [u8], lower: &[u8]) -> Option<&'a [u8]> {
     if s.first() != Some(&b';') {
         return None;
     }
+    // `;name=value` first, without LWS (as the branch nearly always is).
+    let vs = lower.len() + 2;
+    if s.get(vs - 1) == Some(&b'=') && param_is(&s[1..vs - 1], lower) {
+        let e = pvalue_end(s, vs);
+        if e > vs {
+            return Some(&s[vs..e]);
+        }
+    }
     let mut i = 0;
     loop {
         let (name, value, next) = next_param(s, i).ok()?;
@@ -983,6 +991,17 @@ mod tests {
             v.check_params().unwrap_err().kind,
             ErrorKind::UnterminatedQuote
         );
+        let v = parse_via(b"SIP/2.0/UDP h;branch=\"q\";rport= 1").unwrap().0;
+        assert_eq!(
+            (v.branch(), v.rport()),
+            (Some(&b"\"q\""[..]), Some(&b"1"[..]))
+        );
+        let v = parse_via(b"SIP/2.0/UDP h;branch=;branch=x").unwrap().0;
+        assert_eq!(v.branch(), None);
+        let v = parse_via(b"SIP/2.0/UDP h;BRANCH=z9hG4bK-x.1~;rport")
+            .unwrap()
+            .0;
+        assert_eq!(v.branch(), Some(&b"z9hG4bK-x.1~"[..]));
         let v = parse_via(b"SIP/2.0/UDP h;rport;branch=").unwrap().0;
         assert_eq!((v.rport(), v.branch()), (Some(&b""[..]), None));
     }
