@@ -444,10 +444,18 @@ pub(crate) fn find_byte(buf: &[u8], from: usize, byte: u8) -> Option<usize> {
         w.copy_from_slice(&buf[at..at + 8]);
         u64::from_le_bytes(w) ^ pat
     };
+    let word8 = |c: &[u8]| -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        u64::from_le_bytes(w) ^ pat
+    };
     let mut i = from;
     let stop = buf.len().min(from.saturating_add(128));
     while i + 16 <= stop {
-        let (a, b) = (zeros(word(i)), zeros(word(i + 8)));
+        let Some(c) = buf.get(i..i + 16) else {
+            break;
+        };
+        let (a, b) = (zeros(word8(&c[..8])), zeros(word8(&c[8..])));
         if a | b != 0 {
             let (hit, at) = if a != 0 { (a, i) } else { (b, i + 8) };
             return Some(at + (hit.trailing_zeros() / 8) as usize);
@@ -506,8 +514,9 @@ fn parse_content_length(buf: &[u8], v: Span) -> Result<u32, Error> {
     }
 }
 
-/// `1*DIGIT` (leading zeros allowed), saturating at `u64::MAX` so an
-/// overlarge value is never wrapped into a plausible one.
+/// `1*DIGIT` (leading zeros allowed), saturating at 2^60 (far above any
+/// limit a caller checks) so an overlarge value is never wrapped into a
+/// plausible one.
 #[inline]
 pub(crate) fn parse_decimal(s: &[u8]) -> Option<u64> {
     if s.is_empty() {
@@ -515,10 +524,11 @@ pub(crate) fn parse_decimal(s: &[u8]) -> Option<u64> {
     }
     let mut n: u64 = 0;
     for &b in s {
-        if !b.is_ascii_digit() {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
             return None;
         }
-        n = n.saturating_mul(10).saturating_add((b - b'0') as u64);
+        n = (n * 10 + d as u64).min(1 << 60);
     }
     Some(n)
 }
@@ -871,6 +881,16 @@ mod tests {
             let want = r.iter().position(|&b| b < 0x20 && b != b'\t');
             assert_eq!(first_ctl(r), want, "{r:?}");
         }
+        assert_eq!(parse_decimal(b"0042"), Some(42));
+        assert_eq!(parse_decimal(b"99999999999999999999999999"), Some(1 << 60));
+        assert_eq!(
+            (
+                parse_decimal(b""),
+                parse_decimal(b"1a"),
+                parse_decimal(b"-1")
+            ),
+            (None, None, None)
+        );
         // 0x0B right after a match must not hide or fake one.
         assert_eq!(find_byte(b"ab\n\x0b\ncdefghijklmnopq", 3, b'\n'), Some(4));
     }
