@@ -257,13 +257,17 @@ impl<'a> Message<'a> {
             return Err(self.err(ErrorKind::BadCSeq, at + i));
         }
         let m = &v[i..];
-        let bad = run_end(&TOKEN, m, 0);
-        if bad != m.len() {
-            return Err(self.err(ErrorKind::BadCSeq, at + i + bad));
+        let method = Method::from_bytes(m);
+        // A known method is a token; only an extension one needs the check.
+        if let Method::Other(_) = method {
+            let bad = run_end(&TOKEN, m, 0);
+            if bad != m.len() {
+                return Err(self.err(ErrorKind::BadCSeq, at + i + bad));
+            }
         }
         Ok(CSeq {
             seq: seq as u32,
-            method: Method::from_bytes(m),
+            method,
         })
     }
 
