@@ -4,7 +4,7 @@
 
 use super::error::{Error, ErrorKind};
 use super::header::{is_lws, is_token, trim, TOKEN};
-use super::parse::{find_byte, parse_decimal};
+use super::parse::parse_decimal;
 
 /// Byte offset of `sub` inside `base` (both borrowed from the same buffer).
 #[inline]
@@ -778,7 +778,7 @@ pub(crate) fn parse_name_addr(s: &[u8]) -> Result<(NameAddr<'_>, usize), Error> 
     }
     let (uri, mut i) = match lt {
         Some(lt) => {
-            let Some(gt) = find_byte(s, lt + 1, b'>').map(|p| p - lt - 1) else {
+            let Some(gt) = memchr::memchr(b'>', &s[lt + 1..]) else {
                 return Err(Error::new(K, lt));
             };
             let uri = &s[lt + 1..lt + 1 + gt];
