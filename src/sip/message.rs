@@ -5,8 +5,8 @@ use super::error::{Error, ErrorKind};
 use super::header::{is_lws, known, known_checked, name_eq, Known, KNOWN_COUNT, TOKEN};
 use super::parse::parse_decimal;
 use super::value::{
-    offset_in, parse_name_addr, parse_name_addr_single, parse_reason, parse_via, run_end, NameAddr,
-    Reason, Split, Via,
+    digits, offset_in, parse_name_addr, parse_name_addr_single, parse_reason, parse_via, run_end,
+    NameAddr, Reason, Split, Via,
 };
 use super::{Method, StartLine};
 use memchr::memchr;
@@ -231,18 +231,8 @@ impl<'a> Message<'a> {
         };
         let v = span.slice(self.buf);
         let at = span.s as usize;
-        // One pass over the digits; the value saturates far above 2^31
-        // so an overlarge number is never wrapped into a plausible one.
-        let mut seq: u64 = 0;
-        let mut digits = 0;
-        while let Some(&b) = v.get(digits) {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                break;
-            }
-            seq = (seq * 10 + d as u64).min(1 << 40);
-            digits += 1;
-        }
+        // Saturates far above 2^31: an overlarge number is never wrapped.
+        let (seq, digits) = digits(v, 0);
         if digits == 0 {
             return Err(self.err(ErrorKind::BadCSeq, at));
         }

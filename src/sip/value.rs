@@ -539,7 +539,7 @@ fn is_sip20_slash(s: &[u8], at: usize) -> bool {
 /// The decimal number at `s[at..]` (saturating far above any port or
 /// sequence number) and where its digits end.
 #[inline(always)]
-fn digits(s: &[u8], at: usize) -> (u64, usize) {
+pub(crate) fn digits(s: &[u8], at: usize) -> (u64, usize) {
     let mut n: u64 = 0;
     let mut i = at;
     while let Some(&b) = s.get(i) {
