@@ -36,7 +36,7 @@ fn trunkwatch(buf: &[u8]) -> usize {
     };
     let call_id = m.call_id().expect("Call-ID");
     let cseq = m.cseq().expect("CSeq");
-    let branch = m.top_via().expect("Via").branch.expect("branch");
+    let branch = m.top_via().expect("Via").branch().expect("branch");
     let from_tag = m.from().expect("From").tag().expect("from tag");
     let to_tag = m.to().expect("To").tag().map_or(0, <[u8]>::len);
     start

@@ -60,8 +60,8 @@ fn read_everything(buf: &[u8]) -> usize {
         n += c.seq as usize + c.method.as_bytes().len();
     }
     if let Ok(v) = m.top_via() {
-        n += v.branch.map_or(0, <[u8]>::len) + v.host.len() + usize::from(v.port.unwrap_or(0));
-        n += v.received.map_or(0, <[u8]>::len) + v.rport.map_or(0, <[u8]>::len);
+        n += v.branch().map_or(0, <[u8]>::len) + v.host.len() + usize::from(v.port.unwrap_or(0));
+        n += v.received().map_or(0, <[u8]>::len) + v.rport().map_or(0, <[u8]>::len);
     }
     n += m.vias().filter_map(Result::ok).count();
     for na in [m.from(), m.to()].into_iter().flatten() {

@@ -311,10 +311,10 @@ fn assert_parts(buf: &[u8], p: &Parts) -> Result<(), TestCaseError> {
     prop_assert_eq!(c.seq, p.cseq);
     prop_assert_eq!(c.method.as_bytes(), p.cseq_method.as_bytes());
     let v = m.top_via().unwrap();
-    prop_assert_eq!(v.branch, Some(p.branch.as_bytes()));
+    prop_assert_eq!(v.branch(), Some(p.branch.as_bytes()));
     prop_assert_eq!(v.host, p.host.as_bytes());
     prop_assert_eq!(v.port, p.port);
-    prop_assert_eq!(v.rport, Some(&b""[..]));
+    prop_assert_eq!(v.rport(), Some(&b""[..]));
     let f = m.from().unwrap();
     prop_assert_eq!(f.tag(), Some(p.from_tag.as_bytes()));
     prop_assert_eq!(f.display, p.display.as_deref().map(str::as_bytes));

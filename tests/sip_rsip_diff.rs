@@ -38,7 +38,7 @@ fn ours(buf: &[u8]) -> Result<Fields, String> {
         cseq: (cseq.seq, s(cseq.method.as_bytes())),
         from_tag: m.from().map_err(|e| e.to_string())?.tag().map(s),
         to_tag: m.to().map_err(|e| e.to_string())?.tag().map(s),
-        branch: m.top_via().map_err(|e| e.to_string())?.branch.map(s),
+        branch: m.top_via().map_err(|e| e.to_string())?.branch().map(s),
     })
 }
 

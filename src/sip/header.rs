@@ -18,7 +18,7 @@ const fn token_table() -> [bool; 256] {
     t
 }
 
-static TOKEN: [bool; 256] = token_table();
+pub(crate) static TOKEN: [bool; 256] = token_table();
 
 #[inline(always)]
 pub(crate) fn is_token(b: u8) -> bool {

@@ -2,11 +2,11 @@
 //! headers. Typed accessors tokenise values only when asked.
 
 use super::error::{Error, ErrorKind};
-use super::header::{is_lws, is_token, known, known_checked, name_eq, Known, KNOWN_COUNT};
+use super::header::{is_lws, known, known_checked, name_eq, Known, KNOWN_COUNT, TOKEN};
 use super::parse::parse_decimal;
 use super::value::{
-    offset_in, parse_name_addr, parse_name_addr_single, parse_reason, parse_via, NameAddr, Reason,
-    Split, Via,
+    digits, offset_in, parse_name_addr, parse_name_addr_single, parse_reason, parse_via, run_end,
+    NameAddr, Reason, Split, Via,
 };
 use super::{Method, StartLine};
 use memchr::memchr;
@@ -231,10 +231,11 @@ impl<'a> Message<'a> {
         };
         let v = span.slice(self.buf);
         let at = span.s as usize;
-        let digits = v.iter().take_while(|b| b.is_ascii_digit()).count();
-        let Some(seq) = parse_decimal(&v[..digits]) else {
+        // Saturates far above 2^31: an overlarge number is never wrapped.
+        let (seq, digits) = digits(v, 0);
+        if digits == 0 {
             return Err(self.err(ErrorKind::BadCSeq, at));
-        };
+        }
         if seq > i32::MAX as u64 {
             return Err(self.err(ErrorKind::Overflow, at));
         }
@@ -246,16 +247,22 @@ impl<'a> Message<'a> {
             return Err(self.err(ErrorKind::BadCSeq, at + i));
         }
         let m = &v[i..];
-        if let Some(bad) = m.iter().position(|&b| !is_token(b)) {
-            return Err(self.err(ErrorKind::BadCSeq, at + i + bad));
+        let method = Method::from_bytes(m);
+        // A known method is a token; only an extension one needs the check.
+        if let Method::Other(_) = method {
+            let bad = run_end(&TOKEN, m, 0);
+            if bad != m.len() {
+                return Err(self.err(ErrorKind::BadCSeq, at + i + bad));
+            }
         }
         Ok(CSeq {
             seq: seq as u32,
-            method: Method::from_bytes(m),
+            method,
         })
     }
 
-    /// The first via-parm of the first Via line.
+    /// The first via-parm of the first Via line: sent-protocol and sent-by
+    /// are checked, the parameters only when read (see [`Via`]).
     pub fn top_via(&self) -> Result<Via<'a>, Error> {
         let Some(span) = self.idx.get(Known::Via) else {
             return Err(self.err(ErrorKind::MissingHeader, self.headers_end as usize));
@@ -368,7 +375,9 @@ impl<'a> Message<'a> {
             }
         }
         for v in self.vias() {
-            v?;
+            let v = v?;
+            v.check_params()
+                .map_err(|e| e.shift(offset_in(self.buf, v.params) + self.base as usize))?;
         }
         for list in [self.contacts(), self.record_routes(), self.routes()] {
             for n in list {

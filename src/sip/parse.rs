@@ -6,8 +6,9 @@
 //! inside their values. Everything else is done lazily by the accessors.
 
 use super::error::{Error, ErrorKind};
-use super::header::{is_token, known, Known, KNOWN_COUNT};
+use super::header::{is_lws, is_token, known, Known, KNOWN_COUNT, TOKEN};
 use super::message::{Index, Message, Span};
+use super::value::{run_end, scan_end, token_wordy, uri_wordy};
 use super::{Method, StartLine};
 use memchr::memchr;
 
@@ -41,26 +42,7 @@ pub fn parse(buf: &[u8]) -> Result<Message<'_>, Error> {
     if buf.len() > u32::MAX as usize {
         return Err(Error::new(ErrorKind::TooLarge, 0));
     }
-    let msg = &buf[skip..];
-    let mut m = parse_head(msg, true).map_err(|e| e.shift(skip))?;
-    let body_start = m.body_start as usize;
-    let end = match m.content_length {
-        Ok(Some(n)) => {
-            let end = body_start + n as usize;
-            if end > msg.len() {
-                return Err(Error::new(ErrorKind::Truncated, skip + msg.len()));
-            }
-            end
-        }
-        Ok(None) => msg.len(),
-        // A datagram has a natural end: keep the message, report the
-        // conflict through `content_length()`.
-        Err(e) if e.kind == ErrorKind::ConflictingContentLength => msg.len(),
-        Err(e) => return Err(e.shift(skip)),
-    };
-    m.buf = &msg[..end];
-    m.base = skip as u32;
-    Ok(m)
+    parse_head(&buf[skip..], skip as u32, true).map_err(|e| e.shift(skip))
 }
 
 /// Frame one message at the start of a stream buffer (TCP, TLS).
@@ -75,7 +57,7 @@ pub fn parse_stream(buf: &[u8]) -> Result<Status, Error> {
         return Ok(Status::Partial);
     }
     let msg = &buf[skip..];
-    let head = match parse_head(msg, false) {
+    let head = match parse_head(msg, 0, false) {
         Ok(h) => h,
         Err(e) if e.kind == ErrorKind::Truncated => return Ok(Status::Partial),
         Err(e) => return Err(e.shift(skip)),
@@ -94,54 +76,180 @@ pub fn parse_stream(buf: &[u8]) -> Result<Status, Error> {
 /// into `Partial`). In a `datagram` the end of the buffer is authoritative:
 /// a datagram that ends right after a complete header line is a message
 /// without body even though the blank line is missing.
-pub(crate) fn parse_head(buf: &[u8], datagram: bool) -> Result<Message<'_>, Error> {
+///
+/// For a datagram the message is also bounded: the body by Content-Length
+/// (octets after it are ignored, RFC 4475 3.1.1.8), or without it by the
+/// end of the datagram (RFC 3261 18.3). `base` is the number of bytes
+/// skipped before `buf` (errors are relative to `buf`).
+#[inline(always)]
+pub(crate) fn parse_head(buf: &[u8], base: u32, datagram: bool) -> Result<Message<'_>, Error> {
     if buf.len() > u32::MAX as usize {
         return Err(Error::new(ErrorKind::TooLarge, 0));
     }
     let (start, mut pos) = parse_start_line(buf)?;
     let headers_start = pos;
     let mut idx = Index::default();
-    let len = buf.len();
     let (headers_end, body_start) = loop {
-        let Some(&b) = buf.get(pos) else {
-            if datagram {
-                break (len, len);
+        // Nearly every line is a well-known header as stacks send it.
+        if let Some((k, vs, ve, next)) = fast_line(buf, pos) {
+            if let Some(k) = k {
+                idx.record(k, Span::new(vs, ve));
             }
-            return Err(Error::new(ErrorKind::Truncated, len));
-        };
-        if b == b'\n' {
-            break (pos, pos + 1);
-        }
-        if b == b'\r' {
-            match buf.get(pos + 1) {
-                Some(b'\n') => break (pos, pos + 2),
-                Some(_) => return Err(Error::new(ErrorKind::BadHeader, pos)),
-                None => return Err(Error::new(ErrorKind::Truncated, len)),
-            }
-        }
-        if let Some((colon, k)) = fast_name(buf, pos) {
-            // Canonical spelling of a well-known name: no name scan needed.
-            let (vs, ve, next) = header_value(buf, colon + 1, datagram)?;
-            idx.record(k, Span::new(vs, ve));
             pos = next;
             continue;
         }
-        let line = header_line(buf, pos, datagram)?;
-        if let Some(k) = known(&buf[line.name.0..line.name.1]) {
-            idx.record(k, Span::new(line.value.0, line.value.1));
+        if buf.get(pos..pos + 2) == Some(b"\r\n") {
+            break (pos, pos + 2);
         }
-        pos = line.next;
+        match other_line(buf, pos, datagram)? {
+            Step::End {
+                headers_end,
+                body_start,
+            } => break (headers_end, body_start),
+            Step::Line {
+                known,
+                vs,
+                ve,
+                next,
+            } => {
+                if let Some(k) = known {
+                    idx.record(k, Span::new(vs, ve));
+                }
+                pos = next;
+            }
+        }
     };
     let content_length = content_length(buf, &idx, headers_start, headers_end);
+    let end = if datagram {
+        match content_length {
+            Ok(Some(n)) => {
+                let end = body_start + n as usize;
+                if end > buf.len() {
+                    return Err(Error::new(ErrorKind::Truncated, buf.len()));
+                }
+                end
+            }
+            Ok(None) => buf.len(),
+            // A datagram has a natural end: keep the message, report the
+            // conflict through `content_length()`.
+            Err(e) if e.kind == ErrorKind::ConflictingContentLength => buf.len(),
+            Err(e) => return Err(e),
+        }
+    } else {
+        buf.len()
+    };
     Ok(Message {
-        buf,
-        base: 0,
+        buf: &buf[..end],
+        base,
         start,
         headers_start: headers_start as u32,
         headers_end: headers_end as u32,
         body_start: body_start as u32,
         idx,
         content_length,
+    })
+}
+
+/// A header line as stacks send it (`Name: value`, the name a token right
+/// before the colon, one line, another line after it): its kind if
+/// well-known, trimmed value bounds and the start of the next line. `None`
+/// sends anything else (odd spacing, folding, the end of the block or of
+/// the input, errors) to [`other_line`], which handles every case.
+#[inline(always)]
+fn fast_line(buf: &[u8], pos: usize) -> Option<(Option<Known>, usize, usize, usize)> {
+    let (colon, k) = match fast_name(buf, pos) {
+        Some((colon, k)) => (colon, Some(k)),
+        None => token_name(buf, pos)?,
+    };
+    let lf = find_lf(buf, colon + 1)?;
+    let next = lf + 1;
+    if matches!(buf.get(next), None | Some(b' ' | b'\t')) {
+        return None;
+    }
+    // `lf > colon`, so `lf - 1` is at least the colon.
+    let ve = if buf[lf - 1] == b'\r' { lf - 1 } else { lf };
+    let vs = colon + 1 + usize::from(buf[colon + 1] == b' ');
+    // Empty values, other whitespace (and control bytes) at either end
+    // are left to the general path.
+    if vs >= ve || buf[vs] <= b' ' || buf[ve - 1] <= b' ' {
+        return None;
+    }
+    Some((k, vs, ve, next))
+}
+
+/// A header name (a token) right before its colon: the colon and the kind
+/// if well-known.
+#[inline(always)]
+fn token_name(buf: &[u8], pos: usize) -> Option<(usize, Option<Known>)> {
+    if !is_token(*buf.get(pos)?) {
+        return None;
+    }
+    let end = scan_end(&TOKEN, buf, pos, token_wordy);
+    if buf.get(end) != Some(&b':') {
+        return None;
+    }
+    Some((end, known(&buf[pos..end])))
+}
+
+/// What [`other_line`] found at the start of a line.
+enum Step {
+    /// The blank line (or, in a datagram, the end of the input).
+    End {
+        headers_end: usize,
+        body_start: usize,
+    },
+    Line {
+        known: Option<Known>,
+        vs: usize,
+        ve: usize,
+        next: usize,
+    },
+}
+
+/// The general case of one line of the header block.
+#[inline(never)]
+fn other_line(buf: &[u8], pos: usize, datagram: bool) -> Result<Step, Error> {
+    let len = buf.len();
+    let Some(&b) = buf.get(pos) else {
+        if datagram {
+            return Ok(Step::End {
+                headers_end: len,
+                body_start: len,
+            });
+        }
+        return Err(Error::new(ErrorKind::Truncated, len));
+    };
+    if b == b'\n' {
+        return Ok(Step::End {
+            headers_end: pos,
+            body_start: pos + 1,
+        });
+    }
+    if b == b'\r' {
+        return match buf.get(pos + 1) {
+            Some(b'\n') => Ok(Step::End {
+                headers_end: pos,
+                body_start: pos + 2,
+            }),
+            Some(_) => Err(Error::new(ErrorKind::BadHeader, pos)),
+            None => Err(Error::new(ErrorKind::Truncated, len)),
+        };
+    }
+    if let Some((colon, k)) = fast_name(buf, pos) {
+        let (vs, ve, next) = header_value(buf, colon + 1, datagram)?;
+        return Ok(Step::Line {
+            known: Some(k),
+            vs,
+            ve,
+            next,
+        });
+    }
+    let line = header_line(buf, pos, datagram)?;
+    Ok(Step::Line {
+        known: known(&buf[line.name.0..line.name.1]),
+        vs: line.value.0,
+        ve: line.value.1,
+        next: line.next,
     })
 }
 
@@ -202,11 +310,18 @@ fn header_value(buf: &[u8], mut vs: usize, datagram: bool) -> Result<(usize, usi
             None => return Err(Error::new(ErrorKind::Truncated, len)),
         }
     };
+    // Trim LWS (`value CRLF` and `: value` are the common shapes).
     let mut ve = line_end;
-    while ve > vs && matches!(buf[ve - 1], b' ' | b'\t' | b'\r' | b'\n') {
+    if ve > vs && buf[ve - 1] == b'\r' {
         ve -= 1;
     }
-    while vs < ve && matches!(buf[vs], b' ' | b'\t' | b'\r' | b'\n') {
+    while ve > vs && is_lws(buf[ve - 1]) {
+        ve -= 1;
+    }
+    if vs < ve && buf[vs] == b' ' {
+        vs += 1;
+    }
+    while vs < ve && is_lws(buf[vs]) {
         vs += 1;
     }
     Ok((vs, ve, next))
@@ -239,6 +354,20 @@ fn load8(buf: &[u8], at: usize) -> Option<u64> {
 #[inline(always)]
 fn is(w: u64, p: (u64, u64)) -> bool {
     w & p.1 == p.0
+}
+
+/// `buf[at..]` starts with the (lowercase) pattern `p`, the bytes selected
+/// by `fold` compared case-insensitively (`| 0x20` is exact on letters).
+/// Needs 8 readable bytes unless the pattern ends the buffer.
+#[inline(always)]
+fn word_is(buf: &[u8], at: usize, p: (u64, u64), fold: u64) -> bool {
+    let n = (64 - p.1.leading_zeros()) as usize / 8;
+    let Some(b) = buf.get(at..at + n) else {
+        return false;
+    };
+    let mut w = [0u8; 8];
+    w[..n].copy_from_slice(b);
+    (u64::from_le_bytes(w) | (fold & p.1)) == p.0
 }
 
 /// Recognise a well-known header written in its canonical spelling with the
@@ -295,31 +424,49 @@ fn fast_name(buf: &[u8], pos: usize) -> Option<(usize, Known)> {
     }
 }
 
-/// Index of the first `\n` at or after `from`. Header lines are short, so
-/// an inlined word-at-a-time scan of the first 64 bytes beats a call into
-/// `memchr`; longer lines fall through to it.
+/// Index of the first `\n` at or after `from`.
 #[inline(always)]
 fn find_lf(buf: &[u8], from: usize) -> Option<usize> {
     find_byte(buf, from, b'\n')
 }
 
-/// Index of the first `byte` at or after `from` (word-at-a-time for the
-/// first 64 bytes, then `memchr`).
+/// Index of the first `byte` at or after `from`. Header lines and the
+/// fields inside them are short, so the first 128 bytes are scanned inline
+/// two words at a time (no call, no set-up); longer runs go to `memchr`.
 #[inline(always)]
 pub(crate) fn find_byte(buf: &[u8], from: usize, byte: u8) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let lf: u64 = LO * byte as u64;
-    let mut i = from;
-    let stop = buf.len().min(from + 64);
-    while i + 8 <= stop {
+    let pat: u64 = LO * byte as u64;
+    // Zero bytes of `x` get their high bit set; exact for the lowest one.
+    let zeros = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let word = |at: usize| -> u64 {
         let mut w = [0u8; 8];
-        w.copy_from_slice(&buf[i..i + 8]);
-        let x = u64::from_le_bytes(w) ^ lf;
-        // Lowest set bit marks the first zero byte (exact for the first).
-        let t = x.wrapping_sub(LO) & !x & HI;
-        if t != 0 {
-            return Some(i + (t.trailing_zeros() / 8) as usize);
+        w.copy_from_slice(&buf[at..at + 8]);
+        u64::from_le_bytes(w) ^ pat
+    };
+    let word8 = |c: &[u8]| -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        u64::from_le_bytes(w) ^ pat
+    };
+    let mut i = from;
+    let stop = buf.len().min(from.saturating_add(128));
+    while i + 16 <= stop {
+        let Some(c) = buf.get(i..i + 16) else {
+            break;
+        };
+        let (a, b) = (zeros(word8(&c[..8])), zeros(word8(&c[8..])));
+        if a | b != 0 {
+            let (hit, at) = if a != 0 { (a, i) } else { (b, i + 8) };
+            return Some(at + (hit.trailing_zeros() / 8) as usize);
+        }
+        i += 16;
+    }
+    if i + 8 <= stop {
+        let a = zeros(word(i));
+        if a != 0 {
+            return Some(i + (a.trailing_zeros() / 8) as usize);
         }
         i += 8;
     }
@@ -368,8 +515,9 @@ fn parse_content_length(buf: &[u8], v: Span) -> Result<u32, Error> {
     }
 }
 
-/// `1*DIGIT` (leading zeros allowed), saturating at `u64::MAX` so an
-/// overlarge value is never wrapped into a plausible one.
+/// `1*DIGIT` (leading zeros allowed), saturating at 2^60 (far above any
+/// limit a caller checks) so an overlarge value is never wrapped into a
+/// plausible one.
 #[inline]
 pub(crate) fn parse_decimal(s: &[u8]) -> Option<u64> {
     if s.is_empty() {
@@ -377,17 +525,18 @@ pub(crate) fn parse_decimal(s: &[u8]) -> Option<u64> {
     }
     let mut n: u64 = 0;
     for &b in s {
-        if !b.is_ascii_digit() {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
             return None;
         }
-        n = n.saturating_mul(10).saturating_add((b - b'0') as u64);
+        n = (n * 10 + d as u64).min(1 << 60);
     }
     Some(n)
 }
 
 /// Returns the start line and the offset of the first header line.
 fn parse_start_line(buf: &[u8]) -> Result<(StartLine<'_>, usize), Error> {
-    let Some(lf) = memchr(b'\n', buf) else {
+    let Some(lf) = find_lf(buf, 0) else {
         return Err(Error::new(ErrorKind::Truncated, buf.len()));
     };
     let line_end = if lf > 0 && buf[lf - 1] == b'\r' {
@@ -397,31 +546,41 @@ fn parse_start_line(buf: &[u8]) -> Result<(StartLine<'_>, usize), Error> {
     };
     let line = &buf[..line_end];
     let next = lf + 1;
-    if line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"SIP/") {
+    if line.len() >= 4 && word_is(line, 0, pat(b"sip/"), 0x20_2020) {
         return parse_status_line(line).map(|s| (s, next));
     }
     // Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 7.1):
     // exactly two single spaces, no LWS anywhere else.
-    let Some(sp1) = memchr(b' ', line) else {
+    let Some(sp1) = find_byte(line, 0, b' ') else {
         return Err(Error::new(ErrorKind::BadStartLine, line_end));
     };
     let method = &line[..sp1];
     if method.is_empty() {
         return Err(Error::new(ErrorKind::BadStartLine, 0));
     }
-    if let Some(bad) = method.iter().position(|&b| !is_token(b)) {
+    let bad = run_end(&TOKEN, method, 0);
+    if bad != method.len() {
         return Err(Error::new(ErrorKind::BadMethod, bad));
     }
-    let rest = &line[sp1 + 1..];
-    let Some(sp2) = memchr(b' ', rest) else {
-        return Err(Error::new(ErrorKind::BadStartLine, line_end));
-    };
     let uri_at = sp1 + 1;
-    let uri = &rest[..sp2];
-    check_request_uri(uri).map_err(|e| e.shift(uri_at))?;
-    let version = &rest[sp2 + 1..];
-    let version_at = uri_at + sp2 + 1;
-    if !version.eq_ignore_ascii_case(b"SIP/2.0") {
+    // The space ending the URI is the first byte a URI may not contain,
+    // unless the URI is bad; then the checks below find what is wrong.
+    let stop = scan_end(&URIC, line, uri_at, uri_wordy);
+    let clean = line.get(stop) == Some(&b' ');
+    let sp2 = if clean {
+        stop
+    } else {
+        match find_byte(line, uri_at, b' ') {
+            Some(sp2) => sp2,
+            None => return Err(Error::new(ErrorKind::BadStartLine, line_end)),
+        }
+    };
+    let uri = &line[uri_at..sp2];
+    check_request_uri(uri, clean).map_err(|e| e.shift(uri_at))?;
+    let version = &line[sp2 + 1..];
+    let version_at = sp2 + 1;
+    let is_v20 = version.len() == 7 && word_is(buf, version_at, pat(b"sip/2.0"), 0x20_2020);
+    if !is_v20 {
         let looks_like_version = version.len() >= 4
             && version[..4].eq_ignore_ascii_case(b"SIP/")
             && !version.iter().any(|&b| b == b' ' || b == b'\t');
@@ -441,9 +600,33 @@ fn parse_start_line(buf: &[u8]) -> Result<(StartLine<'_>, usize), Error> {
     ))
 }
 
+/// Index of the first control byte other than HT (not allowed in a reason
+/// phrase), a word at a time: words without any byte below 0x20 are
+/// skipped whole.
+#[inline]
+fn first_ctl(s: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(b) = s.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        let w = u64::from_le_bytes(w);
+        // High bit set for the bytes below 0x20 (exact for the first).
+        if w.wrapping_sub(LO * 0x20) & !w & HI != 0 {
+            break;
+        }
+        i += 8;
+    }
+    s[i..]
+        .iter()
+        .position(|&b| b < 0x20 && b != b'\t')
+        .map(|p| i + p)
+}
+
 /// Status-Line = SIP-Version SP Status-Code SP Reason-Phrase.
 fn parse_status_line(line: &[u8]) -> Result<StartLine<'_>, Error> {
-    if line.len() < 8 || !line[..7].eq_ignore_ascii_case(b"SIP/2.0") || line[7] != b' ' {
+    if !word_is(line, 0, pat(b"sip/2.0 "), 0x20_2020) {
         return Err(Error::new(ErrorKind::BadVersion, 0));
     }
     let digits = line[8..].iter().take_while(|b| b.is_ascii_digit()).count();
@@ -460,7 +643,7 @@ fn parse_status_line(line: &[u8]) -> Result<StartLine<'_>, Error> {
         Some(b' ') => &line[12..],
         Some(_) => return Err(Error::new(ErrorKind::BadStartLine, 11)),
     };
-    if let Some(bad) = reason.iter().position(|&b| b < 0x20 && b != b'\t') {
+    if let Some(bad) = first_ctl(reason) {
         return Err(Error::new(ErrorKind::BadStartLine, 12 + bad));
     }
     Ok(StartLine::Response { code, reason })
@@ -468,47 +651,75 @@ fn parse_status_line(line: &[u8]) -> Result<StartLine<'_>, Error> {
 
 /// A Request-URI is an absolute URI without LWS or `<>` (RFC 3261 7.1,
 /// RFC 4475 3.1.2.7/3.1.2.8); a SIP/SIPS URI there must not carry escaped
-/// headers (RFC 3261 19.1.1, RFC 4475 3.1.2.11).
-fn check_request_uri(uri: &[u8]) -> Result<(), Error> {
+/// headers (RFC 3261 19.1.1, RFC 4475 3.1.2.11). One pass over the URI.
+/// `clean`: the caller has checked that no byte is one a URI may not
+/// contain.
+fn check_request_uri(uri: &[u8], clean: bool) -> Result<(), Error> {
     let bad = |at| Err(Error::new(ErrorKind::BadRequestUri, at));
     match uri.first() {
         None => return bad(0),
         Some(b) if !b.is_ascii_alphabetic() => return bad(0),
         _ => {}
     }
-    let Some(colon) = uri.iter().position(|&b| b == b':') else {
-        return bad(uri.len());
-    };
+    let colon = run_end(&SCHEME, uri, 0);
+    if uri.get(colon) != Some(&b':') {
+        // A scheme byte that is not allowed, or no `:` at all.
+        return match memchr(b':', &uri[colon..]) {
+            Some(_) => bad(colon),
+            None => bad(uri.len()),
+        };
+    }
     let scheme = &uri[..colon];
-    if let Some(p) = scheme
-        .iter()
-        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
-    {
-        return bad(p);
-    }
-    if let Some(p) = uri
-        .iter()
-        .position(|&b| b <= b' ' || b == 0x7f || matches!(b, b'<' | b'>' | b'"'))
-    {
-        return bad(p);
-    }
-    if (scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips"))
-        && uri.len() == colon + 1
-    {
+    let sip = scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips");
+    if sip && uri.len() == colon + 1 {
         return bad(colon + 1);
     }
-    if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") {
+    if !clean {
+        if let Some(p) = first_uri_bad(uri, colon + 1) {
+            return bad(p);
+        }
+    }
+    if sip {
         // userinfo may contain `?` (RFC 4475 3.1.1.2); headers follow the host.
-        let host_at = uri
-            .iter()
-            .position(|&b| b == b'@')
-            .map_or(colon + 1, |a| a + 1);
-        if let Some(p) = uri[host_at..].iter().position(|&b| b == b'?') {
+        let host_at = memchr(b'@', uri).map_or(colon + 1, |a| a + 1);
+        if let Some(p) = memchr(b'?', &uri[host_at..]) {
             return bad(host_at + p);
         }
     }
     Ok(())
 }
+
+/// First byte at or after `from` that no URI may contain: controls, SP,
+/// DEL, `<`, `>`, `"`.
+#[inline]
+fn first_uri_bad(uri: &[u8], from: usize) -> Option<usize> {
+    let p = scan_end(&URIC, uri, from, uri_wordy);
+    (p < uri.len()).then_some(p)
+}
+
+/// `scheme` characters after the first: `ALPHA / DIGIT / "+" / "-" / "."`.
+static SCHEME: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.');
+        c += 1;
+    }
+    t
+};
+
+/// Bytes a Request-URI may contain (anything but controls, SP, DEL, `<>"`).
+static URIC: [bool; 256] = {
+    let mut t = [true; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = !(b <= b' ' || b == 0x7f || matches!(b, b'<' | b'>' | b'"'));
+        c += 1;
+    }
+    t
+};
 
 impl Index {
     #[inline]
@@ -525,3 +736,183 @@ impl Index {
 
 // Keep the index small enough to be a cheap `Copy`.
 const _: () = assert!(KNOWN_COUNT <= 16);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whenever the fast path takes a line, the general path gives the same
+    /// kind, value bounds and next line.
+    #[test]
+    fn fast_line_agrees_with_general_path() {
+        let names = [
+            "Via",
+            "From",
+            "To",
+            "Call-ID",
+            "CSeq",
+            "Contact",
+            "Content-Length",
+            "v",
+            "cseq",
+            "X-Odd.Name_1",
+            "Session-Expires",
+            "P-Asserted-Identity",
+            "Allow",
+        ];
+        let values = [
+            "",
+            " ",
+            "  ",
+            "\t",
+            "x",
+            " x",
+            "  x",
+            "\tx",
+            " x ",
+            " x\t",
+            " \rx",
+            " a b ",
+            " \x01x",
+            " x\x01",
+            " \x7fx\u{80}",
+        ];
+        let ends = ["\r\n", "\n", " \r\n", "\r\r\n"];
+        let nexts = ["X: y\r\n", " folded\r\n", "\r\n", ""];
+        let mut taken = 0;
+        for n in names {
+            for v in values {
+                for e in ends {
+                    for x in nexts {
+                        let line = format!("{n}:{v}{e}{x}");
+                        let b = line.as_bytes();
+                        let Some((k, vs, ve, next)) = fast_line(b, 0) else {
+                            continue;
+                        };
+                        taken += 1;
+                        let Ok(Step::Line {
+                            known: gk,
+                            vs: gs,
+                            ve: ge,
+                            next: gn,
+                        }) = other_line(b, 0, true)
+                        else {
+                            panic!("{line:?}");
+                        };
+                        assert_eq!((k, vs, ve, next), (gk, gs, ge, gn), "{line:?}");
+                    }
+                }
+            }
+        }
+        assert!(taken >= 100, "{taken}");
+    }
+
+    /// The one-pass Request-URI check against the straightforward
+    /// definition, on URIs built from the interesting bytes.
+    #[test]
+    fn request_uri_check_matches_definition() {
+        fn reference(uri: &[u8]) -> Result<(), usize> {
+            match uri.first() {
+                Some(b) if b.is_ascii_alphabetic() => {}
+                _ => return Err(0),
+            }
+            let Some(colon) = uri.iter().position(|&b| b == b':') else {
+                return Err(uri.len());
+            };
+            let scheme = &uri[..colon];
+            let ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.');
+            if let Some(p) = scheme.iter().position(|&b| !ok(b)) {
+                return Err(p);
+            }
+            let badb = |b: u8| b <= b' ' || b == 0x7f || matches!(b, b'<' | b'>' | b'"');
+            if let Some(p) = uri.iter().position(|&b| badb(b)) {
+                return Err(p);
+            }
+            let sip = scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips");
+            if sip && uri.len() == colon + 1 {
+                return Err(colon + 1);
+            }
+            if sip {
+                let host_at = uri
+                    .iter()
+                    .position(|&b| b == b'@')
+                    .map_or(colon + 1, |a| a + 1);
+                if let Some(p) = uri[host_at..].iter().position(|&b| b == b'?') {
+                    return Err(host_at + p);
+                }
+            }
+            Ok(())
+        }
+        let parts: [&[u8]; 14] = [
+            b"sip", b"SIPS", b"tel", b"x+y", b":", b"@", b"?", b"a", b" ", b"<", b"\"", b"\x7f",
+            b"1", b"%",
+        ];
+        let mut n = 0;
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for d in parts {
+                        let uri = [a, b, c, d].concat();
+                        let got = check_request_uri(&uri, false).map_err(|e| e.offset);
+                        let clean = first_uri_bad(&uri, 0).is_none();
+                        if clean {
+                            let got = check_request_uri(&uri, true).map_err(|e| e.offset);
+                            assert_eq!(got, reference(&uri));
+                        }
+                        assert_eq!(got, reference(&uri), "{:?}", String::from_utf8_lossy(&uri));
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(n, 14usize.pow(4));
+    }
+
+    /// The inline scan finds the same byte as `memchr` wherever it is,
+    /// including past the inline window and in the last partial word.
+    #[test]
+    fn find_byte_matches_memchr() {
+        for len in 0..300usize {
+            for at in (0..len).step_by(7).chain(len.saturating_sub(9)..len) {
+                let mut s = vec![b'x'; len];
+                s[at] = b'\n';
+                if at + 3 < len {
+                    s[at + 3] = b'\n';
+                }
+                for from in [0, 1, 5, at.saturating_sub(1), at, at + 1] {
+                    let want = s
+                        .get(from..)
+                        .and_then(|t| memchr(b'\n', t))
+                        .map(|p| p + from);
+                    assert_eq!(
+                        find_byte(&s, from, b'\n'),
+                        want,
+                        "len {len} at {at} from {from}"
+                    );
+                }
+            }
+        }
+        for r in [
+            &b"Busy Here"[..],
+            b"",
+            b"\t\x01",
+            b"0123456789abcdef\x1f",
+            b"\xd0\xbd\xd0\xbe\t",
+        ] {
+            let want = r.iter().position(|&b| b < 0x20 && b != b'\t');
+            assert_eq!(first_ctl(r), want, "{r:?}");
+        }
+        assert_eq!(parse_decimal(b"0042"), Some(42));
+        assert_eq!(parse_decimal(b"99999999999999999999999999"), Some(1 << 60));
+        assert_eq!(
+            (
+                parse_decimal(b""),
+                parse_decimal(b"1a"),
+                parse_decimal(b"-1")
+            ),
+            (None, None, None)
+        );
+        // 0x0B right after a match must not hide or fake one.
+        assert_eq!(find_byte(b"ab\n\x0b\ncdefghijklmnopq", 3, b'\n'), Some(4));
+    }
+}

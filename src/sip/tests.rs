@@ -24,7 +24,7 @@ fn carrier_invite() {
     assert_eq!(v.transport, b"UDP");
     assert_eq!(v.host, b"10.252.47.107");
     assert_eq!(v.port, Some(5060));
-    assert_eq!(v.branch, Some(&b"z9hG4bKdtv49tkbcc37nimia53bvq9dt5"[..]));
+    assert_eq!(v.branch(), Some(&b"z9hG4bKdtv49tkbcc37nimia53bvq9dt5"[..]));
     let f = m.from().unwrap();
     assert_eq!(f.display, Some(&b"0398927986"[..]));
     assert_eq!(f.user(), Some(&b"+390398927986"[..]));
@@ -81,10 +81,10 @@ fn busy_486_two_vias() {
     let vias: Vec<_> = m.vias().map(Result::unwrap).collect();
     assert_eq!(vias.len(), 2);
     assert_eq!(vias[0].host, b"luntikpc");
-    assert_eq!(vias[0].rport, Some(&b"5060"[..]));
-    assert_eq!(vias[0].received, Some(&b"192.168.100.55"[..]));
+    assert_eq!(vias[0].rport(), Some(&b"5060"[..]));
+    assert_eq!(vias[0].received(), Some(&b"192.168.100.55"[..]));
     assert_eq!(
-        vias[1].branch,
+        vias[1].branch(),
         Some(&b"z9hG4bK-524287-1---75b085095731e466"[..])
     );
     assert_eq!(m.to().unwrap().tag(), Some(&b"7f6bb05f"[..]));
@@ -123,12 +123,12 @@ fn wsinv_folding_compact_forms_odd_case() {
     assert_eq!(m.from().unwrap().display, Some(&br#"J Rosenberg \\\""#[..]));
     let vias: Vec<_> = m.vias().map(Result::unwrap).collect();
     assert_eq!(vias.len(), 3);
-    assert_eq!(vias[0].branch, Some(&b"390skdjuw"[..]));
+    assert_eq!(vias[0].branch(), Some(&b"390skdjuw"[..]));
     assert_eq!(vias[0].host, b"192.0.2.2");
     assert_eq!(vias[1].transport, b"TCP");
-    assert_eq!(vias[1].branch, Some(&b"z9hG4bK9ikj8"[..]));
+    assert_eq!(vias[1].branch(), Some(&b"z9hG4bK9ikj8"[..]));
     assert_eq!(vias[2].host, b"192.168.255.111");
-    assert_eq!(vias[2].branch, Some(&b"z9hG4bK30239"[..]));
+    assert_eq!(vias[2].branch(), Some(&b"z9hG4bK30239"[..]));
     let ct: Vec<_> = m.contacts().map(Result::unwrap).collect();
     assert_eq!(ct[0].param("newparam"), Some(&b"newvalue"[..]));
     assert_eq!(ct[0].param("secondparam"), Some(&b""[..]));

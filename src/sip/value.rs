@@ -3,8 +3,8 @@
 //! offsets relative to the slice they were given.
 
 use super::error::{Error, ErrorKind};
-use super::header::{is_lws, is_token, trim};
-use super::parse::{find_byte, parse_decimal};
+use super::header::{is_lws, is_token, trim, TOKEN};
+use super::parse::parse_decimal;
 
 /// Byte offset of `sub` inside `base` (both borrowed from the same buffer).
 #[inline]
@@ -71,16 +71,47 @@ impl<'a> Iterator for Split<'a> {
 }
 
 /// End (exclusive) of the quoted string starting at `s[0] == '"'`.
+#[inline]
 fn quoted_end(s: &[u8]) -> Option<usize> {
     let mut i = 1;
-    while i < s.len() {
-        match s[i] {
+    loop {
+        i = run_end(&QTEXT, s, i);
+        match s.get(i)? {
             b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
+            _ => return Some(i + 1),
         }
     }
-    None
+}
+
+/// Bytes of a quoted string that need no attention (not `"` or `\`).
+const fn qtext_table() -> [bool; 256] {
+    let mut t = [true; 256];
+    t[b'"' as usize] = false;
+    t[b'\\' as usize] = false;
+    t
+}
+
+static QTEXT: [bool; 256] = qtext_table();
+
+/// First index at or after `i` whose byte is not in `table`, or `s.len()`:
+/// one bounds check per 8 bytes instead of per byte.
+#[inline(always)]
+pub(crate) fn run_end(table: &[bool; 256], s: &[u8], mut i: usize) -> usize {
+    while let Some(b) = s.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        let w = u64::from_le_bytes(w);
+        for k in 0..8 {
+            if !table[(w >> (8 * k)) as u8 as usize] {
+                return i + k;
+            }
+        }
+        i += 8;
+    }
+    while i < s.len() && table[s[i] as usize] {
+        i += 1;
+    }
+    i
 }
 
 /// Bytes allowed in an unquoted parameter value: `token`, `host` (IPv6
@@ -102,6 +133,85 @@ const fn pvalue_table() -> [bool; 256] {
 }
 
 static PVALUE: [bool; 256] = pvalue_table();
+
+/// End of an unquoted parameter value starting at `s[i]`.
+#[inline(always)]
+fn pvalue_end(s: &[u8], i: usize) -> usize {
+    scan_end(&PVALUE, s, i, wordy)
+}
+
+/// First index at or after `i` whose byte is not in `table`, or `s.len()`.
+/// `sure(w)` sets the high bit of each byte of the little-endian word `w`
+/// that is surely in `table`; a word of such bytes is skipped whole, any
+/// other word is checked byte by byte.
+#[inline(always)]
+pub(crate) fn scan_end(
+    table: &[bool; 256],
+    s: &[u8],
+    mut i: usize,
+    sure: impl Fn(u64) -> u64,
+) -> usize {
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while let Some(b) = s.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        let w = u64::from_le_bytes(w);
+        if sure(w) & HI != HI {
+            for k in 0..8 {
+                if !table[(w >> (8 * k)) as u8 as usize] {
+                    return i + k;
+                }
+            }
+        }
+        i += 8;
+    }
+    while i < s.len() && table[s[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// `0x0101..01 * b`.
+#[inline(always)]
+const fn rep(b: u8) -> u64 {
+    0x0101_0101_0101_0101u64 * b as u64
+}
+
+/// High bit of each byte that is at least `?` (0x3F) or within `-`..`:`
+/// (0x2D..0x3A): letters, digits, `-` `.` and most URI characters, never
+/// LWS or a separator of parameters or lists. No carry crosses a byte.
+#[inline(always)]
+pub(crate) fn wordy(w: u64) -> u64 {
+    let x = w & rep(0x7F);
+    let ge_3f = (x + rep(0x80 - 0x3F)) | w;
+    let ge_2d = x + rep(0x80 - 0x2D);
+    let ge_3b = x + rep(0x80 - 0x3B);
+    ge_3f | (ge_2d & !ge_3b)
+}
+
+/// High bit of each byte that is a letter, a digit or `-` (most of a
+/// header or parameter name), exactly.
+#[inline(always)]
+pub(crate) fn token_wordy(w: u64) -> u64 {
+    let x = w & rep(0x7F);
+    let y = x | rep(0x20);
+    let ge = |v: u64, b: u8| v + rep(0x80 - b);
+    let letter = ge(x, 0x41) & ge(y, 0x61) & !ge(y, 0x7B);
+    let digit = ge(x, 0x30) & !ge(x, 0x3A);
+    // Exact zero-byte test (no borrow between bytes).
+    let z = x ^ rep(b'-');
+    let dash = !((z + rep(0x7F)) | z);
+    (letter | digit | dash) & !w
+}
+
+/// [`wordy`] without DEL (0x7F), for URIs.
+#[inline(always)]
+pub(crate) fn uri_wordy(w: u64) -> u64 {
+    let z = w ^ rep(0x7F);
+    // High bit set on a DEL byte (and maybe above one: only ever safe).
+    let del = z.wrapping_sub(rep(1)) & !z;
+    wordy(w) & !del
+}
 
 /// hostname / IPv4 characters (plus `_`, seen in the wild).
 const fn host_table() -> [bool; 256] {
@@ -125,54 +235,60 @@ fn skip_lws(s: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Name, value (`None` when bare) and the index after a parameter.
+type Param<'a> = (&'a [u8], Option<&'a [u8]>, usize);
+
+/// One `SEMI param` at `s[i] == ';'`: name, value (`None` when bare) and
+/// the index after it (and after any LWS), with its syntax checked: `name
+/// [= value]`, the value a token-ish word or a complete quoted string.
+#[inline(always)]
+fn next_param(s: &[u8], i: usize) -> Result<Param<'_>, Error> {
+    let len = s.len();
+    let ns = skip_lws(s, i + 1);
+    let mut i = run_end(&TOKEN, s, ns);
+    if i == ns {
+        return Err(Error::new(ErrorKind::BadParam, ns));
+    }
+    let name = &s[ns..i];
+    i = skip_lws(s, i);
+    let mut value = None;
+    if i < len && s[i] == b'=' {
+        let vs = skip_lws(s, i + 1);
+        i = vs;
+        if i < len && s[i] == b'"' {
+            match quoted_end(&s[i..]) {
+                Some(e) => i += e,
+                None => return Err(Error::new(ErrorKind::UnterminatedQuote, vs)),
+            }
+        } else {
+            i = pvalue_end(s, i);
+            if i == vs {
+                return Err(Error::new(ErrorKind::BadParam, vs));
+            }
+        }
+        value = Some(&s[vs..i]);
+        i = skip_lws(s, i);
+    }
+    Ok((name, value, i))
+}
+
 /// Walk `*( SEMI param )` starting at `s[i] == ';'`, calling `f(name,
-/// value)` for each, checking the syntax on the way (`name [= value]`, value
-/// a token-ish word or a complete quoted string). Stops at the end or at a
-/// `,` that ends the list element; returns that index.
-#[inline]
+/// value)` for each, checking the syntax on the way. Stops at the end or at
+/// a `,` that ends the list element; returns that index.
+#[inline(always)]
 pub(crate) fn walk_params<'a>(
     s: &'a [u8],
     mut i: usize,
     mut f: impl FnMut(&'a [u8], Option<&'a [u8]>),
 ) -> Result<usize, Error> {
-    let len = s.len();
     loop {
-        i = skip_lws(s, i + 1);
-        let ns = i;
-        while i < len && is_token(s[i]) {
-            i += 1;
-        }
-        if i == ns {
-            return Err(Error::new(ErrorKind::BadParam, ns));
-        }
-        let name = &s[ns..i];
-        i = skip_lws(s, i);
-        let mut value = None;
-        if i < len && s[i] == b'=' {
-            i = skip_lws(s, i + 1);
-            let vs = i;
-            if i < len && s[i] == b'"' {
-                match quoted_end(&s[i..]) {
-                    Some(e) => i += e,
-                    None => return Err(Error::new(ErrorKind::UnterminatedQuote, vs)),
-                }
-            } else {
-                while i < len && PVALUE[s[i] as usize] {
-                    i += 1;
-                }
-                if i == vs {
-                    return Err(Error::new(ErrorKind::BadParam, vs));
-                }
-            }
-            value = Some(&s[vs..i]);
-            i = skip_lws(s, i);
-        }
+        let (name, value, next) = next_param(s, i)?;
         f(name, value);
-        if i >= len || s[i] == b',' {
-            return Ok(i);
-        }
-        if s[i] != b';' {
-            return Err(Error::new(ErrorKind::BadParam, i));
+        i = next;
+        match s.get(i) {
+            None | Some(b',') => return Ok(i),
+            Some(b';') => {}
+            Some(_) => return Err(Error::new(ErrorKind::BadParam, i)),
         }
     }
 }
@@ -211,6 +327,12 @@ pub(crate) fn find_param<'a>(s: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
 }
 
 /// One `via-parm` of a Via header (RFC 3261 20.42).
+///
+/// Sent-protocol and sent-by are checked when the Via is read; parameters
+/// are tokenised only when one is asked for ([`Via::branch`], ...), and
+/// [`Via::check_params`] (run by [`Message::validate`]) checks them all.
+///
+/// [`Message::validate`]: super::Message::validate
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Via<'a> {
     /// Transport token as sent (`UDP`, `TCP`, `TLS`, `SCTP`, `WS`...).
@@ -218,18 +340,76 @@ pub struct Via<'a> {
     /// sent-by host (an IPv6 reference keeps its brackets).
     pub host: &'a [u8],
     pub port: Option<u16>,
-    pub branch: Option<&'a [u8]>,
-    pub received: Option<&'a [u8]>,
-    /// `Some(b"")` for a bare `rport` (RFC 3581 request).
-    pub rport: Option<&'a [u8]>,
-    /// All parameters, from the first `;` (empty when none).
+    /// All parameters, from the first `;` up to the `,` that ends this
+    /// via-parm (empty when none), not yet checked.
     pub params: &'a [u8],
 }
 
 impl<'a> Via<'a> {
+    /// The `branch` parameter (RFC 3261 8.1.1.7).
+    #[inline]
+    pub fn branch(&self) -> Option<&'a [u8]> {
+        lookup_param(self.params, b"branch")
+    }
+
+    /// The `received` parameter (RFC 3261 18.2.1).
+    #[inline]
+    pub fn received(&self) -> Option<&'a [u8]> {
+        lookup_param(self.params, b"received")
+    }
+
+    /// The `rport` parameter; `Some(b"")` for a bare `rport` (RFC 3581
+    /// request).
+    #[inline]
+    pub fn rport(&self) -> Option<&'a [u8]> {
+        lookup_param(self.params, b"rport")
+    }
+
     /// Any Via parameter by name (case-insensitive); bare -> `Some(b"")`.
     pub fn param(&self, name: &str) -> Option<&'a [u8]> {
         find_param(self.params, name.as_bytes())
+    }
+
+    /// Check the syntax of every parameter (`name [= token / host /
+    /// quoted-string]`); the error offset is relative to `params`.
+    pub fn check_params(&self) -> Result<(), Error> {
+        if self.params.is_empty() {
+            return Ok(());
+        }
+        let end = walk_params(self.params, 0, |_, _| {})?;
+        if end == self.params.len() {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::BadParam, end))
+        }
+    }
+}
+
+/// [`find_param`] for a lowercase `name` of at most 8 letters, stopping at
+/// the first match: the walk usually ends at the first parameter.
+#[inline]
+fn lookup_param<'a>(s: &'a [u8], lower: &[u8]) -> Option<&'a [u8]> {
+    if s.first() != Some(&b';') {
+        return None;
+    }
+    // `;name=value` first, without LWS (as the branch nearly always is).
+    let vs = lower.len() + 2;
+    if s.get(vs - 1) == Some(&b'=') && param_is(&s[1..vs - 1], lower) {
+        let e = pvalue_end(s, vs);
+        if e > vs {
+            return Some(&s[vs..e]);
+        }
+    }
+    let mut i = 0;
+    loop {
+        let (name, value, next) = next_param(s, i).ok()?;
+        if param_is(name, lower) {
+            return Some(value.unwrap_or(b""));
+        }
+        i = next;
+        if s.get(i) != Some(&b';') {
+            return None;
+        }
     }
 }
 
@@ -273,11 +453,13 @@ impl<'a> Cursor<'a> {
 
 /// Parse the via-parm at the start of `s` (leading LWS allowed). Returns it
 /// and the index where it ends: `s.len()` or the `,` before the next one.
+/// The parameters are only bounded here (by the first `,` outside a quoted
+/// string), not tokenised.
 pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
     const K: ErrorKind = ErrorKind::BadVia;
     let mut c = Cursor { s, i: 0 };
     c.lws();
-    if s.len() >= c.i + 8 && s[c.i..c.i + 8].eq_ignore_ascii_case(b"SIP/2.0/") {
+    if is_sip20_slash(s, c.i) {
         c.i += 8;
     } else {
         // sent-protocol with LWS around the slashes (RFC 4475 3.1.1.1).
@@ -297,11 +479,26 @@ pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
     let host_at = c.i;
     let mut host = host(&mut c)?;
     let mut port = None;
-    if let Some((h, p, end)) = bare_ipv6(s, host_at) {
-        // Unbracketed IPv6 sent-by (invalid, but sent by real phones).
-        host = h;
-        port = p;
-        c.i = end;
+    if c.peek() == Some(b':') {
+        let (n, end) = digits(s, c.i + 1);
+        // Can this be an unbracketed IPv6 address rather than `host ":"
+        // port`? Only if the hex/colon/dot run goes on past the digits.
+        let more = s
+            .get(end)
+            .is_some_and(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        if end == c.i + 1 || more {
+            if let Some((h, p, end)) = bare_ipv6(s, host_at) {
+                // Unbracketed IPv6 sent-by (invalid, but sent by real phones).
+                host = h;
+                port = p;
+                c.i = end;
+            }
+        } else if n > u16::MAX as u64 {
+            return Err(Error::new(ErrorKind::Overflow, c.i + 1));
+        } else {
+            port = Some(n as u16);
+            c.i = end;
+        }
     }
     c.lws();
     if port.is_none() && c.peek() == Some(b':') {
@@ -311,24 +508,9 @@ pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
         c.lws();
     }
     let params_at = c.i;
-    let (mut branch, mut received, mut rport) = (None, None, None);
     let end = match c.peek() {
         None | Some(b',') => c.i,
-        Some(b';') => walk_params(s, c.i, |n, v| {
-            let v = v.unwrap_or(b"");
-            match n.len() {
-                6 if param_is(n, b"branch") => {
-                    branch.get_or_insert(v);
-                }
-                8 if param_is(n, b"received") => {
-                    received.get_or_insert(v);
-                }
-                5 if param_is(n, b"rport") => {
-                    rport.get_or_insert(v);
-                }
-                _ => {}
-            }
-        })?,
+        Some(b';') => element_end(s, c.i),
         Some(_) => return Err(Error::new(K, c.i)),
     };
     Ok((
@@ -336,13 +518,60 @@ pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
             transport,
             host,
             port,
-            branch,
-            received,
-            rport,
             params: trim(&s[params_at..end]),
         },
         end,
     ))
+}
+
+/// `s[at..]` starts with `SIP/2.0/`, letters in any case: one word
+/// compare, folding case only where the pattern has letters.
+#[inline(always)]
+fn is_sip20_slash(s: &[u8], at: usize) -> bool {
+    let Some(b) = s.get(at..at + 8) else {
+        return false;
+    };
+    let mut w = [0u8; 8];
+    w.copy_from_slice(b);
+    u64::from_le_bytes(w) | 0x20_2020 == u64::from_le_bytes(*b"sip/2.0/")
+}
+
+/// The decimal number at `s[at..]` (saturating far above any port or
+/// sequence number) and where its digits end.
+#[inline(always)]
+pub(crate) fn digits(s: &[u8], at: usize) -> (u64, usize) {
+    let mut n: u64 = 0;
+    let mut i = at;
+    while let Some(&b) = s.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        n = (n * 10 + d as u64).min(1 << 40);
+        i += 1;
+    }
+    (n, i)
+}
+
+/// End of a list element whose parameters start at `s[at]`: the first `,`
+/// outside a quoted string (a `,` cannot occur in an unquoted parameter),
+/// or `s.len()`. An unterminated quote runs to the end.
+#[inline]
+pub(crate) fn element_end(s: &[u8], at: usize) -> usize {
+    let mut i = at;
+    loop {
+        let Some(p) = memchr::memchr2(b',', b'"', &s[i..]) else {
+            return s.len();
+        };
+        i += p;
+        if s[i] == b',' {
+            return i;
+        }
+        match quoted_end(&s[i..]) {
+            Some(q) => i += q,
+            None => return s.len(),
+        }
+    }
 }
 
 /// An unbracketed IPv6 address at `s[at..]` (two or more colons before the
@@ -377,9 +606,7 @@ fn host<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
         }
         c.i += 1;
     } else {
-        while c.i < c.s.len() && HOST[c.s[c.i] as usize] {
-            c.i += 1;
-        }
+        c.i = run_end(&HOST, c.s, c.i);
     }
     if c.i == start {
         return Err(Error::new(ErrorKind::BadVia, start));
@@ -481,6 +708,13 @@ pub(crate) fn uri_host(uri: &[u8]) -> Option<&[u8]> {
 
 /// `scheme ":"` with `scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`.
 fn has_scheme(uri: &[u8]) -> bool {
+    // `sip:` in any case (nearly every URI) from one compare.
+    if let Some(p) = uri.get(..4) {
+        if u32::from_le_bytes([p[0], p[1], p[2], p[3]]) | 0x20_2020 == u32::from_le_bytes(*b"sip:")
+        {
+            return true;
+        }
+    }
     match uri.iter().position(|&b| b == b':') {
         Some(c) if c > 0 => {
             uri[0].is_ascii_alphabetic()
@@ -518,7 +752,9 @@ pub(crate) fn parse_name_addr(s: &[u8]) -> Result<(NameAddr<'_>, usize), Error> 
     }
     let mut display = None;
     let mut lt = None;
-    if s[start] == b'"' {
+    if s[start] == b'<' {
+        lt = Some(start);
+    } else if s[start] == b'"' {
         let Some(q) = quoted_end(&s[start..]) else {
             return Err(Error::new(ErrorKind::UnterminatedQuote, start));
         };
@@ -542,7 +778,7 @@ pub(crate) fn parse_name_addr(s: &[u8]) -> Result<(NameAddr<'_>, usize), Error> 
     }
     let (uri, mut i) = match lt {
         Some(lt) => {
-            let Some(gt) = find_byte(s, lt + 1, b'>').map(|p| p - lt - 1) else {
+            let Some(gt) = memchr::memchr(b'>', &s[lt + 1..]) else {
                 return Err(Error::new(K, lt));
             };
             let uri = &s[lt + 1..lt + 1 + gt];
@@ -647,6 +883,52 @@ mod tests {
         );
     }
 
+    /// The word-at-a-time scanners agree with the byte tables for every
+    /// byte value at every position of a word, after runs of any length.
+    #[test]
+    fn word_scans_match_byte_tables() {
+        for fill in [b'a', b'7', b'-', b'~', 0x80, 0x01] {
+            for len in 0..20 {
+                for at in 0..len {
+                    for b in 0..=255u8 {
+                        let mut s = vec![fill; len];
+                        s[at] = b;
+                        let naive = |t: &[bool; 256]| s.iter().position(|&c| !t[c as usize]);
+                        let want = naive(&PVALUE).unwrap_or(len);
+                        assert_eq!(pvalue_end(&s, 0), want, "{s:?}");
+                        let t: [bool; 256] = std::array::from_fn(|c| {
+                            (c as u8).is_ascii_alphanumeric() || c as u8 == b'-'
+                        });
+                        let want = s.iter().position(|&c| !t[c as usize]).unwrap_or(len);
+                        assert_eq!(scan_end(&t, &s, 0, token_wordy), want, "{s:?}");
+                        assert_eq!(scan_end(&TOKEN, &s, 0, token_wordy), run_end(&TOKEN, &s, 0));
+                        let uric = |c: u8| !(c <= b' ' || c == 0x7f || b"<>\"".contains(&c));
+                        let want = s.iter().position(|&c| !uric(c)).unwrap_or(len);
+                        let t: [bool; 256] = std::array::from_fn(|c| uric(c as u8));
+                        assert_eq!(scan_end(&t, &s, 0, uri_wordy), want, "{s:?}");
+                        assert_eq!(run_end(&QTEXT, &s, 0), naive(&QTEXT).unwrap_or(len));
+                    }
+                }
+            }
+        }
+        assert_eq!(digits(b"05060;", 0), (5060, 5));
+        for (uri, ok) in [
+            (&b"sip:a"[..], true),
+            (b"SIP:a", true),
+            (b"sIp:", true),
+            (b"sips:a", true),
+            (b"tel:+1", true),
+            (b"s1p:a", true),
+            (b"sip", false),
+            (b"si\x10:", false),
+            (b":a", false),
+            (b"1sip:a", false),
+        ] {
+            assert_eq!(has_scheme(uri), ok, "{uri:?}");
+        }
+        assert_eq!(digits(b"99999999999999999999999", 0).0, 1 << 40);
+    }
+
     #[test]
     fn param_names_fold_case_exactly() {
         assert!(param_is(b"BrAnCh", b"branch") && param_is(b"tag", b"tag"));
@@ -664,9 +946,21 @@ mod tests {
         assert_eq!(v.transport, b"UDP");
         assert_eq!(v.host, b"10.0.0.1");
         assert_eq!(v.port, Some(5060));
-        assert_eq!(v.branch, Some(&b"z9hG4bK1"[..]));
-        assert_eq!(v.rport, Some(&b""[..]));
-        assert_eq!(v.received, Some(&b"1.2.3.4"[..]));
+        assert_eq!(v.branch(), Some(&b"z9hG4bK1"[..]));
+        assert_eq!(v.rport(), Some(&b""[..]));
+        assert_eq!(v.received(), Some(&b"1.2.3.4"[..]));
+        v.check_params().unwrap();
+        // Lower case sent-protocol, LWS around the slashes, quoted values.
+        let (v, end) = parse_via(b"sip/2.0/tcp h;Branch=\"a,b\";x , SIP / 2.0 / UDP g").unwrap();
+        assert_eq!((v.transport, v.host), (&b"tcp"[..], &b"h"[..]));
+        assert_eq!(v.branch(), Some(&b"\"a,b\""[..]));
+        assert_eq!(v.params, b";Branch=\"a,b\";x");
+        assert_eq!(end, 29);
+        let v = parse_via(b"SIP / 2.0 / UDP g").unwrap().0;
+        assert_eq!(
+            (v.transport, v.host, v.branch()),
+            (&b"UDP"[..], &b"g"[..], None)
+        );
         let v = parse_via(b"SIP/2.0/UDP fe80:0:0:0:21a:a0ff:fe07:32e0:5060;branch=z9hG4bKb")
             .unwrap()
             .0;
@@ -685,10 +979,31 @@ mod tests {
             parse_via(b"SIP/2.0/UDP h:70000").unwrap_err().kind,
             ErrorKind::Overflow
         );
+        // Parameters are checked only when asked for (RFC 4475 3.1.2.1).
+        let v = parse_via(b"SIP/2.0/UDP 192.0.2.15;;").unwrap().0;
         assert_eq!(
-            parse_via(b"SIP/2.0/UDP 192.0.2.15;;").unwrap_err().kind,
-            ErrorKind::BadParam
+            (v.branch(), v.check_params().unwrap_err().kind),
+            (None, ErrorKind::BadParam)
         );
+        let v = parse_via(b"SIP/2.0/UDP h;branch=z9;x=\"open").unwrap().0;
+        assert_eq!(v.branch(), Some(&b"z9"[..]));
+        assert_eq!(
+            v.check_params().unwrap_err().kind,
+            ErrorKind::UnterminatedQuote
+        );
+        let v = parse_via(b"SIP/2.0/UDP h;branch=\"q\";rport= 1").unwrap().0;
+        assert_eq!(
+            (v.branch(), v.rport()),
+            (Some(&b"\"q\""[..]), Some(&b"1"[..]))
+        );
+        let v = parse_via(b"SIP/2.0/UDP h;branch=;branch=x").unwrap().0;
+        assert_eq!(v.branch(), None);
+        let v = parse_via(b"SIP/2.0/UDP h;BRANCH=z9hG4bK-x.1~;rport")
+            .unwrap()
+            .0;
+        assert_eq!(v.branch(), Some(&b"z9hG4bK-x.1~"[..]));
+        let v = parse_via(b"SIP/2.0/UDP h;rport;branch=").unwrap().0;
+        assert_eq!((v.rport(), v.branch()), (Some(&b""[..]), None));
     }
 
     #[test]

@@ -353,12 +353,12 @@ impl Tracker {
             return;
         };
         let top = msg.top_via().ok();
-        let top_branch = hopt(top.and_then(|v| v.branch));
+        let top_branch = hopt(top.and_then(|v| v.branch()));
         let bottom_branch = hopt(
             msg.vias()
                 .filter_map(Result::ok)
                 .last()
-                .and_then(|v| v.branch),
+                .and_then(|v| v.branch()),
         );
         let to_tag = hopt(msg.to().ok().and_then(|t| t.tag()));
         let from_tag = hopt(msg.from().ok().and_then(|t| t.tag()));
