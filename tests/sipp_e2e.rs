@@ -86,6 +86,8 @@ struct Want {
     ended_by: Option<&'static str>,
     auth_challenged: bool,
     retransmissions: u64,
+    /// A count one lower is also right (see `never_answered_fails_at_timer_b`).
+    retransmissions_may_miss_last: bool,
     q850_cause: Option<u64>,
 }
 
@@ -96,6 +98,7 @@ const fn want(status: &'static str, code: Option<u64>) -> Want {
         ended_by: None,
         auth_challenged: false,
         retransmissions: 0,
+        retransmissions_may_miss_last: false,
         q850_cause: None,
     }
 }
@@ -106,6 +109,7 @@ const COMPLETED: Want = Want {
     ended_by: Some("caller"),
     auth_challenged: false,
     retransmissions: 0,
+    retransmissions_may_miss_last: false,
     q850_cause: Some(16),
 };
 
@@ -397,7 +401,12 @@ fn check(sc: Scenario, want: Want) {
         eq("sip_code", want.sip_code.into());
         eq("ended_by", want.ended_by.into());
         eq("auth_challenged", want.auth_challenged.into());
-        eq("retransmissions", want.retransmissions.into());
+        let r = o["retransmissions"].as_u64();
+        if want.retransmissions_may_miss_last && r == Some(want.retransmissions - 1) {
+            // Accepted: the last retransmission came after Timer B fired.
+        } else {
+            eq("retransmissions", want.retransmissions.into());
+        }
         eq("q850_cause", want.q850_cause.into());
         eq("transport", transport.into());
         eq("from", "+14155550100".into());
@@ -583,6 +592,12 @@ fn never_answered_fails_at_timer_b() {
     s.uac_args = &["-max_invite_retrans", "10"];
     s.keepalive = true;
     let mut w = want("failed", None);
+    // Timer A doubles from 0.5 s: retransmissions at 0.5, 1.5, 3.5, 7.5, 15.5
+    // and 31.5 s, Timer B at 32 s (RFC 3261 17.1.1.2). sipp schedules each
+    // retransmission from the previous send, so on a busy machine the sixth
+    // can slip past 32 s of capture time, after the call has failed: then 5
+    // were seen before the end, which is also right.
     w.retransmissions = 6;
+    w.retransmissions_may_miss_last = true;
     check(s, w);
 }
