@@ -7,6 +7,10 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use rsip::prelude::*;
+
+#[path = "common/sip_fields.rs"]
+mod sip_fields;
+use sip_fields::trunkwatch_fields as trunkwatch;
 use std::path::PathBuf;
 
 const MESSAGES: [&str; 6] = [
@@ -23,29 +27,6 @@ fn load(name: &str) -> Vec<u8> {
         .join("fixtures/sip/bench")
         .join(format!("{name}.sip"));
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// The fields a tracker reads per message; summed into a checksum so
-/// nothing is optimised away.
-#[inline(never)]
-fn trunkwatch(buf: &[u8]) -> usize {
-    let m = trunkwatch::sip::parse(buf).expect("parse");
-    let start = match m.status() {
-        Some(code) => code as usize,
-        None => m.method().expect("method").as_bytes().len(),
-    };
-    let call_id = m.call_id().expect("Call-ID");
-    let cseq = m.cseq().expect("CSeq");
-    let branch = m.top_via().expect("Via").branch().expect("branch");
-    let from_tag = m.from().expect("From").tag().expect("from tag");
-    let to_tag = m.to().expect("To").tag().map_or(0, <[u8]>::len);
-    start
-        + call_id.len()
-        + cseq.seq as usize
-        + cseq.method.as_bytes().len()
-        + branch.len()
-        + from_tag.len()
-        + to_tag
 }
 
 #[inline(never)]

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo build --profile bench --example sip_parse_profile
-//! valgrind --tool=callgrind --toggle-collect='*bench_fn*' \
+//! valgrind --tool=callgrind --toggle-collect='*trunkwatch_fields*' \
 //!     target/release/examples/sip_parse_profile busy_486 1000
 //! ```
 //!
@@ -12,26 +12,9 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 
-#[inline(never)]
-fn bench_fn(buf: &[u8]) -> usize {
-    let m = trunkwatch::sip::parse(buf).expect("parse");
-    let start = match m.status() {
-        Some(code) => code as usize,
-        None => m.method().expect("method").as_bytes().len(),
-    };
-    let call_id = m.call_id().expect("Call-ID");
-    let cseq = m.cseq().expect("CSeq");
-    let branch = m.top_via().expect("Via").branch().expect("branch");
-    let from_tag = m.from().expect("From").tag().expect("from tag");
-    let to_tag = m.to().expect("To").tag().map_or(0, <[u8]>::len);
-    start
-        + call_id.len()
-        + cseq.seq as usize
-        + cseq.method.as_bytes().len()
-        + branch.len()
-        + from_tag.len()
-        + to_tag
-}
+#[path = "../benches/common/sip_fields.rs"]
+mod sip_fields;
+use sip_fields::trunkwatch_fields;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -43,7 +26,7 @@ fn main() {
     let buf = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     let mut sum = 0usize;
     for _ in 0..n {
-        sum = sum.wrapping_add(bench_fn(black_box(&buf)));
+        sum = sum.wrapping_add(trunkwatch_fields(black_box(&buf)));
     }
     println!("{name} x{n}: {sum}");
 }
