@@ -33,7 +33,7 @@ use std::collections::BinaryHeap;
 use std::path::PathBuf;
 
 /// Up to this many gzip files are each inflated ahead on a thread of their
-/// own (about 1.7 MiB of buffers each); more are inflated by the reader,
+/// own (about 2.3 MiB of buffers each); more are inflated by the reader,
 /// keeping threads and memory bounded. Plain files are always read by the
 /// reader itself: the read is a cheap copy, and the bytes it leaves in the
 /// reading core's cache are what that core decodes next.
