@@ -2,23 +2,24 @@
 //! (RFC 3261 7.3.3 and later RFCs), case-insensitive comparison, and the
 //! byte classes shared by the tokenizers.
 
-/// RFC 3261 25.1 `token` characters.
-const fn token_table() -> [bool; 256] {
+/// A byte class: ASCII letters and digits plus the bytes in `extra`.
+pub(crate) const fn alnum_and(extra: &[u8]) -> [bool; 256] {
     let mut t = [false; 256];
     let mut c = 0;
     while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
-            );
+        t[c] = (c as u8).is_ascii_alphanumeric();
         c += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
     }
     t
 }
 
-pub(crate) static TOKEN: [bool; 256] = token_table();
+/// RFC 3261 25.1 `token` characters.
+pub(crate) static TOKEN: [bool; 256] = alnum_and(b"-.!%*_+`'~");
 
 #[inline(always)]
 pub(crate) fn is_token(b: u8) -> bool {

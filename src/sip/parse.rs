@@ -698,16 +698,7 @@ fn first_uri_bad(uri: &[u8], from: usize) -> Option<usize> {
 }
 
 /// `scheme` characters after the first: `ALPHA / DIGIT / "+" / "-" / "."`.
-static SCHEME: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.');
-        c += 1;
-    }
-    t
-};
+pub(crate) static SCHEME: [bool; 256] = super::header::alnum_and(b"+-.");
 
 /// Bytes a Request-URI may contain (anything but controls, SP, DEL, `<>"`).
 static URIC: [bool; 256] = {

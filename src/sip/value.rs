@@ -96,22 +96,9 @@ static QTEXT: [bool; 256] = qtext_table();
 /// First index at or after `i` whose byte is not in `table`, or `s.len()`:
 /// one bounds check per 8 bytes instead of per byte.
 #[inline(always)]
-pub(crate) fn run_end(table: &[bool; 256], s: &[u8], mut i: usize) -> usize {
-    while let Some(b) = s.get(i..i + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(b);
-        let w = u64::from_le_bytes(w);
-        for k in 0..8 {
-            if !table[(w >> (8 * k)) as u8 as usize] {
-                return i + k;
-            }
-        }
-        i += 8;
-    }
-    while i < s.len() && table[s[i] as usize] {
-        i += 1;
-    }
-    i
+pub(crate) fn run_end(table: &[bool; 256], s: &[u8], i: usize) -> usize {
+    // No word is known good in advance: every byte is looked up.
+    scan_end(table, s, i, |_| 0)
 }
 
 /// Bytes allowed in an unquoted parameter value: `token`, `host` (IPv6
@@ -214,18 +201,7 @@ pub(crate) fn uri_wordy(w: u64) -> u64 {
 }
 
 /// hostname / IPv4 characters (plus `_`, seen in the wild).
-const fn host_table() -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
-        c += 1;
-    }
-    t
-}
-
-static HOST: [bool; 256] = host_table();
+static HOST: [bool; 256] = super::header::alnum_and(b"-._");
 
 #[inline(always)]
 fn skip_lws(s: &[u8], mut i: usize) -> usize {
@@ -718,9 +694,7 @@ fn has_scheme(uri: &[u8]) -> bool {
     match uri.iter().position(|&b| b == b':') {
         Some(c) if c > 0 => {
             uri[0].is_ascii_alphabetic()
-                && uri[..c]
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+                && uri[..c].iter().all(|&b| super::parse::SCHEME[b as usize])
         }
         _ => false,
     }
