@@ -147,7 +147,7 @@ fn accessor(m: &Message<'_>, name: &str) -> Result<(), sip::Error> {
         "vias" => m.vias().try_for_each(|v| {
             let v = v?;
             // `check_params` offsets are relative to the parameters.
-            let at = v.params.as_ptr() as usize - m.as_bytes().as_ptr() as usize;
+            let at = v.params().as_ptr() as usize - m.as_bytes().as_ptr() as usize;
             v.check_params().map_err(|e| sip::Error {
                 offset: e.offset + at,
                 ..e

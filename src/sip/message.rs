@@ -5,8 +5,8 @@ use super::error::{Error, ErrorKind};
 use super::header::{is_lws, known, known_checked, name_eq, Known, KNOWN_COUNT, TOKEN};
 use super::parse::parse_decimal;
 use super::value::{
-    digits, offset_in, parse_name_addr, parse_name_addr_single, parse_reason, parse_via, run_end,
-    NameAddr, Reason, Split, Via,
+    digits, offset_in, parse_name_addr, parse_name_addr_single, parse_reason, parse_top_via,
+    parse_via, run_end, NameAddr, Reason, Split, Via,
 };
 use super::{Method, StartLine};
 use memchr::memchr;
@@ -41,10 +41,51 @@ pub(crate) struct Index {
     pub(crate) multi: u16,
 }
 
-impl Index {
+impl Span {
+    /// The span without trailing, then leading LWS (an all-LWS value
+    /// becomes empty where it starts, as the general header path has it).
     #[inline]
-    pub(crate) fn get(&self, k: Known) -> Option<Span> {
-        (self.present & (1 << k as u8) != 0).then(|| self.spans[k as usize])
+    pub(crate) fn trimmed(self, buf: &[u8]) -> Span {
+        let mut v = self.slice(buf);
+        // `: value CRLF` as stacks send it: one space, then a CR.
+        let a = usize::from(v.first() == Some(&b' '));
+        let b = usize::from(v.last() == Some(&b'\r'));
+        if let Some(t) = v.get(a..v.len().wrapping_sub(b)) {
+            if let (Some(&f), Some(&l)) = (t.first(), t.last()) {
+                if f > b' ' && l > b' ' {
+                    let s = self.s as usize + a;
+                    return Span::new(s, s + t.len());
+                }
+            }
+        }
+        while let [rest @ .., last] = v {
+            if !is_lws(*last) {
+                break;
+            }
+            v = rest;
+        }
+        let e = self.s as usize + v.len();
+        while let [first, rest @ ..] = v {
+            if !is_lws(*first) {
+                break;
+            }
+            v = rest;
+        }
+        Span::new(e - v.len(), e)
+    }
+}
+
+impl Index {
+    /// The value of the first `k` line, trimmed of LWS: the header pass
+    /// records the raw bytes after the colon (up to the line end) and
+    /// leaves trimming to the few values that are read.
+    #[inline]
+    pub(crate) fn get(&self, k: Known, buf: &[u8]) -> Option<Span> {
+        (self.present & (1 << k as u8) != 0).then(|| self.spans[k as usize].trimmed(buf))
+    }
+    #[inline]
+    pub(crate) fn has(&self, k: Known) -> bool {
+        self.present & (1 << k as u8) != 0
     }
     #[inline]
     pub(crate) fn is_multi(&self, k: Known) -> bool {
@@ -94,7 +135,7 @@ impl<'a> Message<'a> {
 
     #[inline]
     fn known(&self, k: Known) -> Option<&'a [u8]> {
-        self.idx.get(k).map(|s| s.slice(self.buf))
+        self.idx.get(k, self.buf).map(|s| s.slice(self.buf))
     }
 
     #[inline]
@@ -195,7 +236,7 @@ impl<'a> Message<'a> {
     /// Lines of a well-known header: starts at the indexed first line, and
     /// scans further only when the header occurs more than once.
     fn known_all(&self, k: Known) -> HeaderValues<'a, 'static> {
-        let Some(span) = self.idx.get(k) else {
+        let Some(span) = self.idx.get(k, self.buf) else {
             return HeaderValues {
                 first: None,
                 rest: None,
@@ -226,7 +267,7 @@ impl<'a> Message<'a> {
 
     /// CSeq; a number above 2^31-1 is `Overflow`, never wrapped.
     pub fn cseq(&self) -> Result<CSeq<'a>, Error> {
-        let Some(span) = self.idx.get(Known::CSeq) else {
+        let Some(span) = self.idx.get(Known::CSeq, self.buf) else {
             return Err(self.err(ErrorKind::MissingHeader, self.headers_end as usize));
         };
         let v = span.slice(self.buf);
@@ -264,13 +305,11 @@ impl<'a> Message<'a> {
     /// The first via-parm of the first Via line: sent-protocol and sent-by
     /// are checked, the parameters only when read (see [`Via`]).
     pub fn top_via(&self) -> Result<Via<'a>, Error> {
-        let Some(span) = self.idx.get(Known::Via) else {
+        let Some(span) = self.idx.get(Known::Via, self.buf) else {
             return Err(self.err(ErrorKind::MissingHeader, self.headers_end as usize));
         };
         let v = span.slice(self.buf);
-        parse_via(v)
-            .map(|(via, _)| via)
-            .map_err(|e| e.shift(span.s as usize + self.base as usize))
+        parse_top_via(v).map_err(|e| e.shift(span.s as usize + self.base as usize))
     }
 
     /// Every via-parm of every Via line, top first.
@@ -287,7 +326,7 @@ impl<'a> Message<'a> {
     }
 
     fn name_addr(&self, k: Known) -> Result<NameAddr<'a>, Error> {
-        let Some(span) = self.idx.get(k) else {
+        let Some(span) = self.idx.get(k, self.buf) else {
             return Err(self.err(ErrorKind::MissingHeader, self.headers_end as usize));
         };
         parse_name_addr_single(span.slice(self.buf))
@@ -308,7 +347,7 @@ impl<'a> Message<'a> {
 
     /// Max-Forwards; above 255 is `Overflow` (RFC 4475 3.1.2.4).
     pub fn max_forwards(&self) -> Result<Option<u32>, Error> {
-        let Some(span) = self.idx.get(Known::MaxForwards) else {
+        let Some(span) = self.idx.get(Known::MaxForwards, self.buf) else {
             return Ok(None);
         };
         match parse_decimal(span.slice(self.buf)) {
@@ -360,24 +399,27 @@ impl<'a> Message<'a> {
     /// only checks framing and header syntax; a monitor keeps messages that
     /// fail here and counts them.
     pub fn validate(&self) -> Result<(), Error> {
-        if self.idx.get(Known::CSeq).is_some() {
+        if self.idx.has(Known::CSeq) {
             let cseq = self.cseq()?;
             if let Some(m) = self.method() {
                 if m != cseq.method {
-                    let at = self.idx.get(Known::CSeq).map_or(0, |s| s.s as usize);
+                    let at = self
+                        .idx
+                        .get(Known::CSeq, self.buf)
+                        .map_or(0, |s| s.s as usize);
                     return Err(self.err(ErrorKind::CSeqMethodMismatch, at));
                 }
             }
         }
         for k in [Known::From, Known::To] {
-            if self.idx.get(k).is_some() {
+            if self.idx.has(k) {
                 self.name_addr(k)?;
             }
         }
         for v in self.vias() {
             let v = v?;
             v.check_params()
-                .map_err(|e| e.shift(offset_in(self.buf, v.params) + self.base as usize))?;
+                .map_err(|e| e.shift(offset_in(self.buf, v.params()) + self.base as usize))?;
         }
         for list in [self.contacts(), self.record_routes(), self.routes()] {
             for n in list {

@@ -12,6 +12,7 @@ mod error;
 mod header;
 mod message;
 mod parse;
+mod scan;
 pub mod sdp;
 mod value;
 

@@ -8,6 +8,7 @@
 use super::error::{Error, ErrorKind};
 use super::header::{is_lws, is_token, known, Known, KNOWN_COUNT, TOKEN};
 use super::message::{Index, Message, Span};
+use super::scan::LineEnds;
 use super::value::{run_end, scan_end, token_wordy, uri_wordy};
 use super::{Method, StartLine};
 use memchr::memchr;
@@ -34,6 +35,7 @@ fn leading_crlf(buf: &[u8]) -> usize {
 /// payload). The body is bounded by Content-Length; octets after it are
 /// ignored (RFC 4475 3.1.1.8); without Content-Length the body is the rest
 /// of the datagram (RFC 3261 18.3).
+#[inline]
 pub fn parse(buf: &[u8]) -> Result<Message<'_>, Error> {
     let skip = leading_crlf(buf);
     if skip == buf.len() {
@@ -86,12 +88,19 @@ pub(crate) fn parse_head(buf: &[u8], base: u32, datagram: bool) -> Result<Messag
     if buf.len() > u32::MAX as usize {
         return Err(Error::new(ErrorKind::TooLarge, 0));
     }
-    let (start, mut pos) = parse_start_line(buf)?;
+    let mut ends = LineEnds::new(buf);
+    let Some(lf0) = ends.find(0) else {
+        return Err(Error::new(ErrorKind::Truncated, buf.len()));
+    };
+    let (start, mut pos) = match status_line_fast(buf, lf0) {
+        Some(hit) => hit,
+        None => parse_start_line(buf, lf0)?,
+    };
     let headers_start = pos;
     let mut idx = Index::default();
     let (headers_end, body_start) = loop {
         // Nearly every line is a well-known header as stacks send it.
-        if let Some((k, vs, ve, next)) = fast_line(buf, pos) {
+        if let Some((k, vs, ve, next)) = fast_line(buf, pos, &mut ends) {
             if let Some(k) = k {
                 idx.record(k, Span::new(vs, ve));
             }
@@ -152,29 +161,30 @@ pub(crate) fn parse_head(buf: &[u8], base: u32, datagram: bool) -> Result<Messag
 
 /// A header line as stacks send it (`Name: value`, the name a token right
 /// before the colon, one line, another line after it): its kind if
-/// well-known, trimmed value bounds and the start of the next line. `None`
-/// sends anything else (odd spacing, folding, the end of the block or of
-/// the input, errors) to [`other_line`], which handles every case.
+/// well-known, the raw value bounds (after the colon up to the LF; see
+/// [`Index::get`]) and the start of the next line. `None` sends anything
+/// else (space before the colon, folding, the end of the block or of the
+/// input, errors) to [`other_line`], which handles every case.
 #[inline(always)]
-fn fast_line(buf: &[u8], pos: usize) -> Option<(Option<Known>, usize, usize, usize)> {
-    let (colon, k) = match fast_name(buf, pos) {
-        Some((colon, k)) => (colon, Some(k)),
-        None => token_name(buf, pos)?,
-    };
-    let lf = find_lf(buf, colon + 1)?;
+fn fast_line(
+    buf: &[u8],
+    pos: usize,
+    ends: &mut LineEnds<'_>,
+) -> Option<(Option<Known>, usize, usize, usize)> {
+    // The line end first, from the line start alone: the next line's start
+    // then does not wait for this line's name to be read, so consecutive
+    // lines overlap in the CPU. The name ends at a `:` before the LF (an
+    // LF is neither a name byte nor a colon).
+    let lf = ends.find(pos)?;
     let next = lf + 1;
     if matches!(buf.get(next), None | Some(b' ' | b'\t')) {
         return None;
     }
-    // `lf > colon`, so `lf - 1` is at least the colon.
-    let ve = if buf[lf - 1] == b'\r' { lf - 1 } else { lf };
-    let vs = colon + 1 + usize::from(buf[colon + 1] == b' ');
-    // Empty values, other whitespace (and control bytes) at either end
-    // are left to the general path.
-    if vs >= ve || buf[vs] <= b' ' || buf[ve - 1] <= b' ' {
-        return None;
-    }
-    Some((k, vs, ve, next))
+    let (colon, k) = match fast_name(buf, pos) {
+        Some((colon, k)) => (colon, Some(k)),
+        None => token_name(buf, pos)?,
+    };
+    Some((k, colon + 1, lf, next))
 }
 
 /// A header name (a token) right before its colon: the colon and the kind
@@ -474,19 +484,31 @@ pub(crate) fn find_byte(buf: &[u8], from: usize, byte: u8) -> Option<usize> {
 }
 
 /// Content-Length from the index; on several lines every value must agree.
+#[inline(always)]
 fn content_length(
     buf: &[u8],
     idx: &Index,
     headers_start: usize,
     headers_end: usize,
 ) -> Result<Option<u32>, Error> {
-    let Some(first) = idx.get(Known::ContentLength) else {
+    let Some(first) = idx.get(Known::ContentLength, buf) else {
         return Ok(None);
     };
     let n = parse_content_length(buf, first)?;
     if !idx.is_multi(Known::ContentLength) {
         return Ok(Some(n));
     }
+    all_content_lengths(buf, headers_start, headers_end, n)
+}
+
+/// Every Content-Length line must say `n`.
+#[inline(never)]
+fn all_content_lengths(
+    buf: &[u8],
+    headers_start: usize,
+    headers_end: usize,
+    n: u32,
+) -> Result<Option<u32>, Error> {
     let mut pos = headers_start;
     while pos < headers_end {
         let Ok(line) = header_line(buf, pos, true) else {
@@ -534,11 +556,35 @@ pub(crate) fn parse_decimal(s: &[u8]) -> Option<u64> {
     Some(n)
 }
 
-/// Returns the start line and the offset of the first header line.
-fn parse_start_line(buf: &[u8]) -> Result<(StartLine<'_>, usize), Error> {
-    let Some(lf) = find_lf(buf, 0) else {
-        return Err(Error::new(ErrorKind::Truncated, buf.len()));
-    };
+/// A status line as stacks send it (`SIP/2.0 NNN reason`, upper case, a
+/// reason phrase): the start line and the next line's offset, or `None`
+/// for anything else (then [`parse_start_line`] decides).
+#[inline(always)]
+fn status_line_fast(buf: &[u8], lf: usize) -> Option<(StartLine<'_>, usize)> {
+    let line_end = lf - usize::from(lf > 0 && buf[lf - 1] == b'\r');
+    let line = buf.get(..line_end)?;
+    if load8(line, 0)? != u64::from_le_bytes(*b"SIP/2.0 ") {
+        return None;
+    }
+    let c = line.get(8..12)?;
+    let d = [c[0].wrapping_sub(b'0'), c[1].wrapping_sub(b'0'), c[2].wrapping_sub(b'0')];
+    if d.iter().any(|&x| x > 9) || c[3] != b' ' {
+        return None;
+    }
+    let code = u16::from(d[0]) * 100 + u16::from(d[1]) * 10 + u16::from(d[2]);
+    if !(100..=699).contains(&code) {
+        return None;
+    }
+    let reason = &line[12..];
+    if first_ctl(reason).is_some() {
+        return None;
+    }
+    Some((StartLine::Response { code, reason }, lf + 1))
+}
+
+/// Returns the start line and the offset of the first header line; `lf`
+/// is the first LF of `buf`.
+fn parse_start_line(buf: &[u8], lf: usize) -> Result<(StartLine<'_>, usize), Error> {
     let line_end = if lf > 0 && buf[lf - 1] == b'\r' {
         lf - 1
     } else {
@@ -558,7 +604,7 @@ fn parse_start_line(buf: &[u8]) -> Result<(StartLine<'_>, usize), Error> {
     if method.is_empty() {
         return Err(Error::new(ErrorKind::BadStartLine, 0));
     }
-    let bad = run_end(&TOKEN, method, 0);
+    let bad = scan_end(&TOKEN, method, 0, token_wordy);
     if bad != method.len() {
         return Err(Error::new(ErrorKind::BadMethod, bad));
     }
@@ -601,27 +647,41 @@ fn parse_start_line(buf: &[u8]) -> Result<(StartLine<'_>, usize), Error> {
 }
 
 /// Index of the first control byte other than HT (not allowed in a reason
-/// phrase), a word at a time: words without any byte below 0x20 are
+/// phrase), a word at a time (the last word overlapping the one before,
+/// so there is no byte loop): words without any byte below 0x20 are
 /// skipped whole.
 #[inline]
 fn first_ctl(s: &[u8]) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(b) = s.get(i..i + 8) {
+    // High bit set for the bytes below 0x20 (exact for the first).
+    let below = |w: u64| w.wrapping_sub(LO * 0x20) & !w & HI;
+    let word = |at: usize| {
         let mut w = [0u8; 8];
-        w.copy_from_slice(b);
-        let w = u64::from_le_bytes(w);
-        // High bit set for the bytes below 0x20 (exact for the first).
-        if w.wrapping_sub(LO * 0x20) & !w & HI != 0 {
-            break;
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let len = s.len();
+    let slow = |from: usize| {
+        s[from..]
+            .iter()
+            .position(|&b| b < 0x20 && b != b'\t')
+            .map(|p| from + p)
+    };
+    if len < 8 {
+        return slow(0);
+    }
+    let mut i = 0;
+    while i + 8 < len {
+        if below(word(i)) != 0 {
+            return slow(i);
         }
         i += 8;
     }
-    s[i..]
-        .iter()
-        .position(|&b| b < 0x20 && b != b'\t')
-        .map(|p| i + p)
+    if below(word(len - 8)) != 0 {
+        return slow(i.min(len - 8));
+    }
+    None
 }
 
 /// Status-Line = SIP-Version SP Status-Code SP Reason-Phrase.
@@ -629,12 +689,20 @@ fn parse_status_line(line: &[u8]) -> Result<StartLine<'_>, Error> {
     if !word_is(line, 0, pat(b"sip/2.0 "), 0x20_2020) {
         return Err(Error::new(ErrorKind::BadVersion, 0));
     }
-    let digits = line[8..].iter().take_while(|b| b.is_ascii_digit()).count();
-    if digits != 3 {
+    // `NNN` then SP or the end, from one 4-byte load.
+    let c = match line.get(8..12) {
+        Some(b) => [b[0], b[1], b[2], b[3]],
+        None => short_code(line),
+    };
+    let d = [
+        c[0].wrapping_sub(b'0'),
+        c[1].wrapping_sub(b'0'),
+        c[2].wrapping_sub(b'0'),
+    ];
+    if d.iter().any(|&x| x > 9) || c[3].is_ascii_digit() {
         return Err(Error::new(ErrorKind::BadStatusCode, 8));
     }
-    let code =
-        (line[8] - b'0') as u16 * 100 + (line[9] - b'0') as u16 * 10 + (line[10] - b'0') as u16;
+    let code = u16::from(d[0]) * 100 + u16::from(d[1]) * 10 + u16::from(d[2]);
     if !(100..=699).contains(&code) {
         return Err(Error::new(ErrorKind::BadStatusCode, 8));
     }
@@ -647,6 +715,17 @@ fn parse_status_line(line: &[u8]) -> Result<StartLine<'_>, Error> {
         return Err(Error::new(ErrorKind::BadStartLine, 12 + bad));
     }
     Ok(StartLine::Response { code, reason })
+}
+
+/// The status code bytes of a status line shorter than 12 bytes, padded
+/// with spaces.
+#[cold]
+fn short_code(line: &[u8]) -> [u8; 4] {
+    let mut c = [b' '; 4];
+    for (d, &b) in c.iter_mut().zip(line.get(8..).unwrap_or_default()) {
+        *d = b;
+    }
+    c
 }
 
 /// A Request-URI is an absolute URI without LWS or `<>` (RFC 3261 7.1,
@@ -777,7 +856,7 @@ mod tests {
                     for x in nexts {
                         let line = format!("{n}:{v}{e}{x}");
                         let b = line.as_bytes();
-                        let Some((k, vs, ve, next)) = fast_line(b, 0) else {
+                        let Some((k, vs, ve, next)) = fast_line(b, 0, &mut LineEnds::new(b)) else {
                             continue;
                         };
                         taken += 1;
@@ -790,6 +869,9 @@ mod tests {
                         else {
                             panic!("{line:?}");
                         };
+                        // The fast path leaves trimming to the reader.
+                        let t = Span::new(vs, ve).trimmed(b);
+                        let (vs, ve) = (t.s as usize, t.e as usize);
                         assert_eq!((k, vs, ve, next), (gk, gs, ge, gn), "{line:?}");
                     }
                 }

@@ -75,7 +75,7 @@ impl<'a> Iterator for Split<'a> {
 fn quoted_end(s: &[u8]) -> Option<usize> {
     let mut i = 1;
     loop {
-        i = run_end(&QTEXT, s, i);
+        i = scan_end(&QTEXT, s, i, qtext_sure);
         match s.get(i)? {
             b'\\' => i += 2,
             _ => return Some(i + 1),
@@ -96,9 +96,12 @@ static QTEXT: [bool; 256] = qtext_table();
 /// First index at or after `i` whose byte is not in `table`, or `s.len()`:
 /// one bounds check per 8 bytes instead of per byte.
 #[inline(always)]
-pub(crate) fn run_end(table: &[bool; 256], s: &[u8], i: usize) -> usize {
+pub(crate) fn run_end(table: &[bool; 256], s: &[u8], mut i: usize) -> usize {
     // No word is known good in advance: every byte is looked up.
-    scan_end(table, s, i, |_| 0)
+    while i < s.len() && table[s[i] as usize] {
+        i += 1;
+    }
+    i
 }
 
 /// Bytes allowed in an unquoted parameter value: `token`, `host` (IPv6
@@ -139,23 +142,44 @@ pub(crate) fn scan_end(
     sure: impl Fn(u64) -> u64,
 ) -> usize {
     const HI: u64 = 0x8080_8080_8080_8080;
+    let len = s.len();
+    // The first byte in a word, among the unsure ones, that is not in the
+    // table (bytes before it are sure or looked up).
+    let first_out = |w: u64, mut unsure: u64| -> Option<usize> {
+        while unsure != 0 {
+            let k = (unsure.trailing_zeros() / 8) as usize;
+            if !table[(w >> (8 * k)) as u8 as usize] {
+                return Some(k);
+            }
+            unsure &= unsure - 1;
+        }
+        None
+    };
     while let Some(b) = s.get(i..i + 8) {
         let mut w = [0u8; 8];
         w.copy_from_slice(b);
         let w = u64::from_le_bytes(w);
-        if sure(w) & HI != HI {
-            for k in 0..8 {
-                if !table[(w >> (8 * k)) as u8 as usize] {
-                    return i + k;
-                }
-            }
+        if let Some(k) = first_out(w, !sure(w) & HI) {
+            return i + k;
         }
         i += 8;
     }
-    while i < s.len() && table[s[i] as usize] {
-        i += 1;
+    if i >= len {
+        return len;
     }
-    i
+    if len < 8 {
+        return run_end(table, s, i);
+    }
+    // The last 1..=7 bytes: the final word shifted down (no byte loop, no
+    // read past the end), the bytes beyond the end marked as stops.
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&s[len - 8..]);
+    let n = len - i;
+    let w = u64::from_le_bytes(w) >> (8 * (8 - n));
+    match first_out(w, !sure(w) & HI & !(HI << (8 * n))) {
+        Some(k) => i + k,
+        None => len,
+    }
 }
 
 /// `0x0101..01 * b`.
@@ -191,6 +215,25 @@ pub(crate) fn token_wordy(w: u64) -> u64 {
     (letter | digit | dash) & !w
 }
 
+/// High bit of each byte of `w` that is not zero, exactly.
+#[inline(always)]
+const fn nonzero(w: u64) -> u64 {
+    ((w & rep(0x7F)) + rep(0x7F)) | w
+}
+
+/// High bit of each byte that is neither `"` nor `\\`, exactly.
+#[inline(always)]
+pub(crate) fn qtext_sure(w: u64) -> u64 {
+    nonzero(w ^ rep(b'"')) & nonzero(w ^ rep(b'\\'))
+}
+
+/// High bit of each letter, digit, `-` or `.` (most of a host name or an
+/// IPv4 address), exactly.
+#[inline(always)]
+pub(crate) fn host_wordy(w: u64) -> u64 {
+    token_wordy(w) | !nonzero(w ^ rep(b'.'))
+}
+
 /// [`wordy`] without DEL (0x7F), for URIs.
 #[inline(always)]
 pub(crate) fn uri_wordy(w: u64) -> u64 {
@@ -221,7 +264,7 @@ type Param<'a> = (&'a [u8], Option<&'a [u8]>, usize);
 fn next_param(s: &[u8], i: usize) -> Result<Param<'_>, Error> {
     let len = s.len();
     let ns = skip_lws(s, i + 1);
-    let mut i = run_end(&TOKEN, s, ns);
+    let mut i = scan_end(&TOKEN, s, ns, token_wordy);
     if i == ns {
         return Err(Error::new(ErrorKind::BadParam, ns));
     }
@@ -316,44 +359,57 @@ pub struct Via<'a> {
     /// sent-by host (an IPv6 reference keeps its brackets).
     pub host: &'a [u8],
     pub port: Option<u16>,
-    /// All parameters, from the first `;` up to the `,` that ends this
-    /// via-parm (empty when none), not yet checked.
-    pub params: &'a [u8],
+    /// From the first `;` on: the parameters, and for the top Via maybe
+    /// the via-parms after them too (their `,` is found only when
+    /// [`Via::params`] is asked for; a parameter lookup stops at it anyway).
+    tail: &'a [u8],
 }
 
 impl<'a> Via<'a> {
+    /// All parameters, from the first `;` up to the `,` that ends this
+    /// via-parm (empty when none), not yet checked.
+    #[inline]
+    pub fn params(&self) -> &'a [u8] {
+        let t = self.tail;
+        if t.is_empty() {
+            return t;
+        }
+        trim(&t[..element_end(t, 0)])
+    }
+
     /// The `branch` parameter (RFC 3261 8.1.1.7).
     #[inline]
     pub fn branch(&self) -> Option<&'a [u8]> {
-        lookup_param(self.params, b"branch")
+        lookup_param(self.tail, b"branch")
     }
 
     /// The `received` parameter (RFC 3261 18.2.1).
     #[inline]
     pub fn received(&self) -> Option<&'a [u8]> {
-        lookup_param(self.params, b"received")
+        lookup_param(self.tail, b"received")
     }
 
     /// The `rport` parameter; `Some(b"")` for a bare `rport` (RFC 3581
     /// request).
     #[inline]
     pub fn rport(&self) -> Option<&'a [u8]> {
-        lookup_param(self.params, b"rport")
+        lookup_param(self.tail, b"rport")
     }
 
     /// Any Via parameter by name (case-insensitive); bare -> `Some(b"")`.
     pub fn param(&self, name: &str) -> Option<&'a [u8]> {
-        find_param(self.params, name.as_bytes())
+        find_param(self.params(), name.as_bytes())
     }
 
     /// Check the syntax of every parameter (`name [= token / host /
-    /// quoted-string]`); the error offset is relative to `params`.
+    /// quoted-string]`); the error offset is relative to [`Via::params`].
     pub fn check_params(&self) -> Result<(), Error> {
-        if self.params.is_empty() {
+        let params = self.params();
+        if params.is_empty() {
             return Ok(());
         }
-        let end = walk_params(self.params, 0, |_, _| {})?;
-        if end == self.params.len() {
+        let end = walk_params(params, 0, |_, _| {})?;
+        if end == params.len() {
             Ok(())
         } else {
             Err(Error::new(ErrorKind::BadParam, end))
@@ -432,6 +488,85 @@ impl<'a> Cursor<'a> {
 /// The parameters are only bounded here (by the first `,` outside a quoted
 /// string), not tokenised.
 pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
+    let (mut via, end) = match via_fast(s) {
+        Some(hit) => hit,
+        None => via_general(s)?,
+    };
+    // A list walk needs the end of this via-parm now; bound the tail.
+    let end = match end {
+        Some(end) => end,
+        None => {
+            let at = offset_in(s, via.tail);
+            let end = element_end(s, at);
+            via.tail = trim(&s[at..end]);
+            end
+        }
+    };
+    Ok((via, end))
+}
+
+/// The first via-parm of `s`, its parameters left unbounded (the top Via:
+/// nothing after its parameters is read).
+#[inline]
+pub(crate) fn parse_top_via(s: &[u8]) -> Result<Via<'_>, Error> {
+    match via_fast(s) {
+        Some((via, _)) => Ok(via),
+        None => via_general(s).map(|(via, _)| via),
+    }
+}
+
+/// [`parse_via`] for the shape nearly every stack sends: `SIP/2.0/` +
+/// transport, one space, a host name or IPv4 address, an optional port,
+/// then `;` parameters with no whitespace around them. Gives the same
+/// answer as the general parser or `None` (then the general parser
+/// decides, errors included).
+#[inline(always)]
+fn via_fast(s: &[u8]) -> Option<(Via<'_>, Option<usize>)> {
+    if !is_sip20_slash(s, 0) {
+        return None;
+    }
+    let t_end = scan_end(&TOKEN, s, 8, token_wordy);
+    if t_end == 8 || s.get(t_end) != Some(&b' ') {
+        return None;
+    }
+    let h = t_end + 1;
+    let mut i = scan_end(&HOST, s, h, host_wordy);
+    if i == h {
+        return None;
+    }
+    let host = &s[h..i];
+    let mut port = None;
+    if s.get(i) == Some(&b':') {
+        let (n, end) = digits(s, i + 1);
+        let more = s
+            .get(end)
+            .is_some_and(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        if end == i + 1 || more || n > u64::from(u16::MAX) {
+            return None;
+        }
+        port = Some(n as u16);
+        i = end;
+    }
+    let (tail, end) = match s.get(i) {
+        None | Some(b',') => (&s[i..i], Some(i)),
+        // Bounded later, and only if asked.
+        Some(b';') => (&s[i..], None),
+        Some(_) => return None,
+    };
+    Some((
+        Via {
+            transport: &s[8..t_end],
+            host,
+            port,
+            tail,
+        },
+        end,
+    ))
+}
+
+/// The general via-parm parser (LWS anywhere the grammar allows it, IPv6
+/// references, unbracketed IPv6 as some phones send it).
+fn via_general(s: &[u8]) -> Result<(Via<'_>, Option<usize>), Error> {
     const K: ErrorKind = ErrorKind::BadVia;
     let mut c = Cursor { s, i: 0 };
     c.lws();
@@ -484,9 +619,9 @@ pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
         c.lws();
     }
     let params_at = c.i;
-    let end = match c.peek() {
-        None | Some(b',') => c.i,
-        Some(b';') => element_end(s, c.i),
+    let (tail, end) = match c.peek() {
+        None | Some(b',') => (&s[params_at..params_at], Some(params_at)),
+        Some(b';') => (&s[params_at..], None),
         Some(_) => return Err(Error::new(K, c.i)),
     };
     Ok((
@@ -494,7 +629,7 @@ pub(crate) fn parse_via(s: &[u8]) -> Result<(Via<'_>, usize), Error> {
             transport,
             host,
             port,
-            params: trim(&s[params_at..end]),
+            tail,
         },
         end,
     ))
@@ -536,10 +671,10 @@ pub(crate) fn digits(s: &[u8], at: usize) -> (u64, usize) {
 pub(crate) fn element_end(s: &[u8], at: usize) -> usize {
     let mut i = at;
     loop {
-        let Some(p) = memchr::memchr2(b',', b'"', &s[i..]) else {
+        let Some(p) = super::scan::find2(s, i, b',', b'"') else {
             return s.len();
         };
-        i += p;
+        i = p;
         if s[i] == b',' {
             return i;
         }
@@ -582,7 +717,7 @@ fn host<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
         }
         c.i += 1;
     } else {
-        c.i = run_end(&HOST, c.s, c.i);
+        c.i = scan_end(&HOST, c.s, c.i, host_wordy);
     }
     if c.i == start {
         return Err(Error::new(ErrorKind::BadVia, start));
@@ -704,6 +839,81 @@ fn has_scheme(uri: &[u8]) -> bool {
 /// allowed) with its header parameters. Returns it and the index where it
 /// ends: `s.len()` or the `,` before the next list element.
 pub(crate) fn parse_name_addr(s: &[u8]) -> Result<(NameAddr<'_>, usize), Error> {
+    if let Some(hit) = name_addr_fast(s) {
+        return Ok(hit);
+    }
+    name_addr_general(s)
+}
+
+/// [`parse_name_addr`] for the shape nearly every stack sends:
+/// `["display" [SP]]<uri>[;name[=value]]...` with no other whitespace, no
+/// escapes in the display name and no quoted parameter values. Gives the
+/// same answer as the general parser or `None` (then the general parser
+/// decides, errors included).
+#[inline(always)]
+fn name_addr_fast(s: &[u8]) -> Option<(NameAddr<'_>, usize)> {
+    let (display, lt) = match *s.first()? {
+        b'<' => (None, 0),
+        b'"' => {
+            let q = scan_end(&QTEXT, s, 1, qtext_sure);
+            if *s.get(q)? != b'"' {
+                return None;
+            }
+            let lt = q + 1 + usize::from(s.get(q + 1) == Some(&b' '));
+            if *s.get(lt)? != b'<' {
+                return None;
+            }
+            (Some(&s[1..q]), lt)
+        }
+        _ => return None,
+    };
+    let gt = super::scan::find2(s, lt + 1, b'>', b'>')?;
+    let uri = &s[lt + 1..gt];
+    if *uri.first()? <= b' ' || *uri.last()? <= b' ' || !has_scheme(uri) {
+        return None;
+    }
+    let params_at = gt + 1;
+    let mut i = params_at;
+    let mut tag = None;
+    while let Some(&c) = s.get(i) {
+        match c {
+            b',' => break,
+            b';' => {}
+            _ => return None,
+        }
+        let ns = i + 1;
+        i = scan_end(&TOKEN, s, ns, token_wordy);
+        if i == ns {
+            return None;
+        }
+        let name = &s[ns..i];
+        let mut value = None;
+        if s.get(i) == Some(&b'=') {
+            let vs = i + 1;
+            i = pvalue_end(s, vs);
+            if i == vs {
+                return None;
+            }
+            value = Some(&s[vs..i]);
+        }
+        if tag.is_none() && param_is(name, b"tag") {
+            tag = Some(value.unwrap_or(b""));
+        }
+    }
+    Some((
+        NameAddr {
+            display,
+            uri,
+            params: &s[params_at..i],
+            tag,
+        },
+        i,
+    ))
+}
+
+/// The general name-addr / addr-spec parser (any LWS, escapes, quoted
+/// parameter values, bare addr-spec, wildcard).
+fn name_addr_general(s: &[u8]) -> Result<(NameAddr<'_>, usize), Error> {
     const K: ErrorKind = ErrorKind::BadNameAddr;
     let len = s.len();
     let start = skip_lws(s, 0);
@@ -857,11 +1067,86 @@ mod tests {
         );
     }
 
+    /// Values built from the bytes and pieces that steer the name-addr and
+    /// Via grammars, in any order.
+    fn steering_value() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let piece = prop::sample::select(vec![
+            &b"\""[..],
+            b"\\",
+            b"<",
+            b">",
+            b" ",
+            b"\t",
+            b"\r\n ",
+            b";",
+            b",",
+            b"=",
+            b":",
+            b"tag",
+            b"TAG",
+            b"branch",
+            b"sip:",
+            b"SIP/2.0/",
+            b"UDP",
+            b"a",
+            b"@",
+            b"[::1]",
+            b"10.0.0.1",
+            b"5060",
+            b"99999",
+            b"*",
+            b"\x01",
+            b"\xc3\xa9",
+            b"?",
+            b"_",
+            b"\"Butter AI\" <sip:+1415@203.0.113.10>;tag=as5f",
+            b"SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bK-1;rport",
+        ]);
+        prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(20_000))]
+
+        /// Each fast path answers exactly as the general parser does
+        /// whenever it answers at all.
+        #[test]
+        fn fast_paths_agree_with_general_parsers(v in steering_value()) {
+            if let Some(fast) = name_addr_fast(&v) {
+                proptest::prop_assert_eq!(Ok(fast), name_addr_general(&v));
+            }
+            if let Some(fast) = via_fast(&v) {
+                proptest::prop_assert_eq!(Ok(fast), via_general(&v));
+            }
+        }
+    }
+
+    /// The shapes the fast paths exist for do take them.
+    #[test]
+    fn fast_paths_take_the_common_shapes() {
+        for v in [
+            &b"\"Butter AI\" <sip:+14155550123@203.0.113.10>;tag=as5f3c2b1d"[..],
+            b"<sip:+12125550199@sip.carrier.example.net>;tag=gK0e8b7a31",
+            b"<sip:+12125550199@sip.carrier.example.net>",
+            b"\"x\"<sip:a@b;lr>;tag=1;x;y=2,<sip:c@d>",
+        ] {
+            assert!(name_addr_fast(v).is_some(), "{v:?}");
+        }
+        for v in [
+            &b"SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bK-1;rport;received=1.2.3.4"[..],
+            b"SIP/2.0/TCP host.example.com;branch=z9hG4bK-2",
+            b"SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-3,SIP/2.0/UDP 10.0.0.2",
+        ] {
+            assert!(via_fast(v).is_some(), "{v:?}");
+        }
+    }
+
     /// The word-at-a-time scanners agree with the byte tables for every
     /// byte value at every position of a word, after runs of any length.
     #[test]
     fn word_scans_match_byte_tables() {
-        for fill in [b'a', b'7', b'-', b'~', 0x80, 0x01] {
+        for fill in [b'a', b'7', b'-', b'~', b'.', b'"', 0x80, 0x01] {
             for len in 0..20 {
                 for at in 0..len {
                     for b in 0..=255u8 {
@@ -881,6 +1166,10 @@ mod tests {
                         let t: [bool; 256] = std::array::from_fn(|c| uric(c as u8));
                         assert_eq!(scan_end(&t, &s, 0, uri_wordy), want, "{s:?}");
                         assert_eq!(run_end(&QTEXT, &s, 0), naive(&QTEXT).unwrap_or(len));
+                        let want = naive(&QTEXT).unwrap_or(len);
+                        assert_eq!(scan_end(&QTEXT, &s, 0, qtext_sure), want, "{s:?}");
+                        let want = naive(&HOST).unwrap_or(len);
+                        assert_eq!(scan_end(&HOST, &s, 0, host_wordy), want, "{s:?}");
                     }
                 }
             }
@@ -928,7 +1217,7 @@ mod tests {
         let (v, end) = parse_via(b"sip/2.0/tcp h;Branch=\"a,b\";x , SIP / 2.0 / UDP g").unwrap();
         assert_eq!((v.transport, v.host), (&b"tcp"[..], &b"h"[..]));
         assert_eq!(v.branch(), Some(&b"\"a,b\""[..]));
-        assert_eq!(v.params, b";Branch=\"a,b\";x");
+        assert_eq!(v.params(), b";Branch=\"a,b\";x");
         assert_eq!(end, 29);
         let v = parse_via(b"SIP / 2.0 / UDP g").unwrap().0;
         assert_eq!(
