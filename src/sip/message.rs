@@ -266,6 +266,7 @@ impl<'a> Message<'a> {
     }
 
     /// CSeq; a number above 2^31-1 is `Overflow`, never wrapped.
+    #[inline]
     pub fn cseq(&self) -> Result<CSeq<'a>, Error> {
         let Some(span) = self.idx.get(Known::CSeq, self.buf) else {
             return Err(self.err(ErrorKind::MissingHeader, self.headers_end as usize));
@@ -304,6 +305,7 @@ impl<'a> Message<'a> {
 
     /// The first via-parm of the first Via line: sent-protocol and sent-by
     /// are checked, the parameters only when read (see [`Via`]).
+    #[inline]
     pub fn top_via(&self) -> Result<Via<'a>, Error> {
         let Some(span) = self.idx.get(Known::Via, self.buf) else {
             return Err(self.err(ErrorKind::MissingHeader, self.headers_end as usize));
@@ -317,14 +319,17 @@ impl<'a> Message<'a> {
         Vias(ListIter::new(*self, Known::Via))
     }
 
+    #[inline]
     pub fn from(&self) -> Result<NameAddr<'a>, Error> {
         self.name_addr(Known::From)
     }
 
+    #[inline]
     pub fn to(&self) -> Result<NameAddr<'a>, Error> {
         self.name_addr(Known::To)
     }
 
+    #[inline]
     fn name_addr(&self, k: Known) -> Result<NameAddr<'a>, Error> {
         let Some(span) = self.idx.get(k, self.buf) else {
             return Err(self.err(ErrorKind::MissingHeader, self.headers_end as usize));

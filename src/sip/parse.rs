@@ -567,7 +567,11 @@ fn status_line_fast(buf: &[u8], lf: usize) -> Option<(StartLine<'_>, usize)> {
         return None;
     }
     let c = line.get(8..12)?;
-    let d = [c[0].wrapping_sub(b'0'), c[1].wrapping_sub(b'0'), c[2].wrapping_sub(b'0')];
+    let d = [
+        c[0].wrapping_sub(b'0'),
+        c[1].wrapping_sub(b'0'),
+        c[2].wrapping_sub(b'0'),
+    ];
     if d.iter().any(|&x| x > 9) || c[3] != b' ' {
         return None;
     }

@@ -566,6 +566,7 @@ fn via_fast(s: &[u8]) -> Option<(Via<'_>, Option<usize>)> {
 
 /// The general via-parm parser (LWS anywhere the grammar allows it, IPv6
 /// references, unbracketed IPv6 as some phones send it).
+#[inline(never)]
 fn via_general(s: &[u8]) -> Result<(Via<'_>, Option<usize>), Error> {
     const K: ErrorKind = ErrorKind::BadVia;
     let mut c = Cursor { s, i: 0 };
@@ -913,6 +914,7 @@ fn name_addr_fast(s: &[u8]) -> Option<(NameAddr<'_>, usize)> {
 
 /// The general name-addr / addr-spec parser (any LWS, escapes, quoted
 /// parameter values, bare addr-spec, wildcard).
+#[inline(never)]
 fn name_addr_general(s: &[u8]) -> Result<(NameAddr<'_>, usize), Error> {
     const K: ErrorKind = ErrorKind::BadNameAddr;
     let len = s.len();
