@@ -525,7 +525,19 @@ fn via_fast(s: &[u8]) -> Option<(Via<'_>, Option<usize>)> {
     if !is_sip20_slash(s, 0) {
         return None;
     }
-    let t_end = scan_end(&TOKEN, s, 8, token_wordy);
+    // `UDP` / `TCP` / `TLS` and a space from one compare, so the sent-by
+    // scan starts at a known offset; any other transport is scanned.
+    let t_end = match s.get(8..12) {
+        Some(&[a, b, c, b' '])
+            if matches!(
+                [a | 0x20, b | 0x20, c | 0x20],
+                [b'u', b'd', b'p'] | [b't', b'c', b'p'] | [b't', b'l', b's']
+            ) =>
+        {
+            11
+        }
+        _ => scan_end(&TOKEN, s, 8, token_wordy),
+    };
     if t_end == 8 || s.get(t_end) != Some(&b' ') {
         return None;
     }
@@ -853,11 +865,15 @@ pub(crate) fn parse_name_addr(s: &[u8]) -> Result<(NameAddr<'_>, usize), Error> 
 /// decides, errors included).
 #[inline(always)]
 fn name_addr_fast(s: &[u8]) -> Option<(NameAddr<'_>, usize)> {
+    // The first `>` is looked for from the start, not after the `<`: the
+    // two searches then run side by side. A `>` inside a quoted display
+    // name puts it before the `<`, and the general parser takes over.
+    let gt = super::scan::find2(s, 1, b'>', b'>')?;
     let (display, lt) = match *s.first()? {
         b'<' => (None, 0),
         b'"' => {
-            let q = scan_end(&QTEXT, s, 1, qtext_sure);
-            if *s.get(q)? != b'"' {
+            let q = super::scan::find2(s, 1, b'"', b'\\')?;
+            if s[q] != b'"' {
                 return None;
             }
             let lt = q + 1 + usize::from(s.get(q + 1) == Some(&b' '));
@@ -868,12 +884,34 @@ fn name_addr_fast(s: &[u8]) -> Option<(NameAddr<'_>, usize)> {
         }
         _ => return None,
     };
-    let gt = super::scan::find2(s, lt + 1, b'>', b'>')?;
+    if gt <= lt {
+        return None;
+    }
     let uri = &s[lt + 1..gt];
     if *uri.first()? <= b' ' || *uri.last()? <= b' ' || !has_scheme(uri) {
         return None;
     }
     let params_at = gt + 1;
+    // `;tag=value` as the only parameter (what a dialog's From and To
+    // nearly always carry): one compare for the name.
+    if let Some(w) = s.get(params_at..params_at + 5) {
+        let w = u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]])) | u64::from(w[4]) << 32;
+        if w | 0x00_0020_2020_00 == u64::from_le_bytes(*b";tag=\0\0\0") {
+            let vs = params_at + 5;
+            let e = pvalue_end(s, vs);
+            if e > vs && e == s.len() {
+                return Some((
+                    NameAddr {
+                        display,
+                        uri,
+                        params: &s[params_at..],
+                        tag: Some(&s[vs..]),
+                    },
+                    e,
+                ));
+            }
+        }
+    }
     let mut i = params_at;
     let mut tag = None;
     while let Some(&c) = s.get(i) {
