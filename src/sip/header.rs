@@ -88,6 +88,13 @@ fn eq_lower(name: &[u8], lower: &[u8]) -> bool {
 /// length and first byte so the common case costs one or two comparisons.
 #[inline(always)]
 pub(crate) fn known(name: &[u8]) -> Option<Known> {
+    // Lengths of the indexed names and their compact forms: most other
+    // names are ruled out by one bit test, before any table jump.
+    const LENGTHS: u32 =
+        1 << 1 | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 10 | 1 << 12 | 1 << 14;
+    if name.len() >= 32 || (LENGTHS >> name.len()) & 1 == 0 {
+        return None;
+    }
     let first = *name.first()? | 0x20;
     let (k, lower): (Known, &[u8]) = match (name.len(), first) {
         (1, b'i') => return Some(Known::CallId),

@@ -181,7 +181,7 @@ fn fast_line(
         return None;
     }
     let (colon, k) = match fast_name(buf, pos) {
-        Some((colon, k)) => (colon, Some(k)),
+        Some(hit) => hit,
         None => token_name(buf, pos)?,
     };
     Some((k, colon + 1, lf, next))
@@ -194,7 +194,7 @@ fn token_name(buf: &[u8], pos: usize) -> Option<(usize, Option<Known>)> {
     if !is_token(*buf.get(pos)?) {
         return None;
     }
-    let end = scan_end(&TOKEN, buf, pos, token_wordy);
+    let end = super::scan::token_end(buf, pos);
     if buf.get(end) != Some(&b':') {
         return None;
     }
@@ -248,7 +248,7 @@ fn other_line(buf: &[u8], pos: usize, datagram: bool) -> Result<Step, Error> {
     if let Some((colon, k)) = fast_name(buf, pos) {
         let (vs, ve, next) = header_value(buf, colon + 1, datagram)?;
         return Ok(Step::Line {
-            known: Some(k),
+            known: k,
             vs,
             ve,
             next,
@@ -380,14 +380,19 @@ fn word_is(buf: &[u8], at: usize, p: (u64, u64), fold: u64) -> bool {
     (u64::from_le_bytes(w) | (fold & p.1)) == p.0
 }
 
-/// Recognise a well-known header written in its canonical spelling with the
-/// colon right after the name (what nearly every stack sends), from one or
-/// two word compares. Returns the colon's index. Anything else (odd case,
-/// compact forms, space before the colon) takes the general path.
+/// Recognise a header name written in its canonical spelling with the
+/// colon right after it (what nearly every stack sends), from one or two
+/// word compares: the indexed headers, and the unindexed ones that ride on
+/// nearly every INVITE and 2xx (Allow, Supported, Require, Session-Expires,
+/// Min-SE, Expires, Date), which then need no byte-by-byte name scan.
+/// Returns the colon's index and the kind if indexed. Anything else (other
+/// names, odd case, compact forms, space before the colon) takes the
+/// general path.
 #[inline(always)]
-fn fast_name(buf: &[u8], pos: usize) -> Option<(usize, Known)> {
+fn fast_name(buf: &[u8], pos: usize) -> Option<(usize, Option<Known>)> {
     let w = load8(buf, pos)?;
-    let hit = |n: usize, k| Some((pos + n, k));
+    let hit = |n: usize, k| Some((pos + n, Some(k)));
+    let other = |n: usize| Some((pos + n, None));
     match w as u8 {
         b'V' if is(w, pat(b"Via:")) => hit(3, Known::Via),
         b'F' if is(w, pat(b"From:")) => hit(4, Known::From),
@@ -412,8 +417,14 @@ fn fast_name(buf: &[u8], pos: usize) -> Option<(usize, Known)> {
                 None
             }
         }
-        b'M' if is(w, pat(b"Max-Forw")) && is(load8(buf, pos + 8)?, pat(b"ards:")) => {
-            hit(12, Known::MaxForwards)
+        b'M' => {
+            if is(w, pat(b"Max-Forw")) && is(load8(buf, pos + 8)?, pat(b"ards:")) {
+                hit(12, Known::MaxForwards)
+            } else if is(w, pat(b"Min-SE:")) {
+                other(6)
+            } else {
+                None
+            }
         }
         b'R' => {
             if is(w, pat(b"Reason:")) {
@@ -422,14 +433,29 @@ fn fast_name(buf: &[u8], pos: usize) -> Option<(usize, Known)> {
                 hit(5, Known::Route)
             } else if is(w, pat(b"Record-R")) && is(load8(buf, pos + 8)?, pat(b"oute:")) {
                 hit(12, Known::RecordRoute)
+            } else if is(w, pat(b"Require:")) {
+                other(7)
             } else {
                 None
             }
         }
-        b'S' if is(w, pat(b"Server:")) => hit(6, Known::Server),
+        b'S' => {
+            if is(w, pat(b"Server:")) {
+                hit(6, Known::Server)
+            } else if is(w, pat(b"Supporte")) && is(load8(buf, pos + 8)?, pat(b"d:")) {
+                other(9)
+            } else if is(w, pat(b"Session-")) && is(load8(buf, pos + 8)?, pat(b"Expires:")) {
+                other(15)
+            } else {
+                None
+            }
+        }
         b'U' if is(w, pat(b"User-Age")) && is(load8(buf, pos + 8)?, pat(b"nt:")) => {
             hit(10, Known::UserAgent)
         }
+        b'A' if is(w, pat(b"Allow:")) => other(5),
+        b'E' if is(w, pat(b"Expires:")) => other(7),
+        b'D' if is(w, pat(b"Date:")) => other(4),
         _ => None,
     }
 }
@@ -833,6 +859,12 @@ mod tests {
             "Session-Expires",
             "P-Asserted-Identity",
             "Allow",
+            "Supported",
+            "Require",
+            "Min-SE",
+            "Expires",
+            "Date",
+            "Server",
         ];
         let values = [
             "",
@@ -854,12 +886,18 @@ mod tests {
         let ends = ["\r\n", "\n", " \r\n", "\r\r\n"];
         let nexts = ["X: y\r\n", " folded\r\n", "\r\n", ""];
         let mut taken = 0;
+        let mut named = 0;
         for n in names {
             for v in values {
                 for e in ends {
                     for x in nexts {
                         let line = format!("{n}:{v}{e}{x}");
                         let b = line.as_bytes();
+                        // The word-compare names agree with the scan.
+                        if let Some(hit) = fast_name(b, 0) {
+                            assert_eq!(Some(hit), token_name(b, 0), "{line:?}");
+                            named += 1;
+                        }
                         let Some((k, vs, ve, next)) = fast_line(b, 0, &mut LineEnds::new(b)) else {
                             continue;
                         };
@@ -882,6 +920,7 @@ mod tests {
             }
         }
         assert!(taken >= 100, "{taken}");
+        assert!(named >= 1000, "{named}");
     }
 
     /// The one-pass Request-URI check against the straightforward

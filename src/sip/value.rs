@@ -896,7 +896,7 @@ fn name_addr_fast(s: &[u8]) -> Option<(NameAddr<'_>, usize)> {
     // nearly always carry): one compare for the name.
     if let Some(w) = s.get(params_at..params_at + 5) {
         let w = u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]])) | u64::from(w[4]) << 32;
-        if w | 0x00_0020_2020_00 == u64::from_le_bytes(*b";tag=\0\0\0") {
+        if w | 0x0000_2020_2000 == u64::from_le_bytes(*b";tag=\0\0\0") {
             let vs = params_at + 5;
             let e = pvalue_end(s, vs);
             if e > vs && e == s.len() {
