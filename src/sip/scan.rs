@@ -128,32 +128,107 @@ fn namey_mask16(b: [u8; 16]) -> u32 {
     move_mask_i8_m128i(ok) as u32 & 0xffff
 }
 
-/// End of the run of token bytes (RFC 3261 `token`) starting at `from`,
-/// 16 bytes per step: the bytes that are surely token bytes come from one
-/// mask, the others (the `:` ending a name, rarely `_` `!` ...) are looked
-/// up. Same answer as the table scan.
+/// Bit `i` set when `b[i]` may end an unquoted parameter value: LWS or a
+/// control byte, `;` `,` `"` `<` `>`.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
-pub(crate) fn token_end(s: &[u8], mut i: usize) -> usize {
-    use super::header::TOKEN;
-    while i + 16 <= s.len() {
-        let mut unsure = !namey_mask16(chunk16(s, i)) & 0xffff;
-        while unsure != 0 {
-            let k = unsure.trailing_zeros() as usize;
-            if !TOKEN[s[i + k] as usize] {
-                return i + k;
+fn pstop_mask16(b: [u8; 16]) -> u32 {
+    use safe_arch::{
+        bitor_m128i, cmp_eq_mask_i8_m128i, m128i, max_u8_m128i, move_mask_i8_m128i,
+        set_splat_i8_m128i,
+    };
+    let splat = |x: u8| set_splat_i8_m128i(x as i8);
+    let v = m128i::from(b);
+    let eq = |x: u8| cmp_eq_mask_i8_m128i(v, splat(x));
+    let low = cmp_eq_mask_i8_m128i(max_u8_m128i(v, splat(b' ')), splat(b' '));
+    let seps = bitor_m128i(
+        bitor_m128i(eq(b';'), eq(b',')),
+        bitor_m128i(eq(b'"'), eq(b'<')),
+    );
+    move_mask_i8_m128i(bitor_m128i(bitor_m128i(low, seps), eq(b'>'))) as u32 & 0xffff
+}
+
+/// End of the run of `table` bytes starting at `i`, 16 bytes per step:
+/// `candidates` marks every byte that may be outside the table (a
+/// superset), and only those are looked up. The last step overlaps the one
+/// before it, so nothing past the slice is read and there is no byte loop
+/// unless the slice is shorter than 16 bytes.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn run_end16(
+    table: &[bool; 256],
+    s: &[u8],
+    mut i: usize,
+    candidates: impl Fn([u8; 16]) -> u32,
+) -> usize {
+    let len = s.len();
+    let first_out = |at: usize, mut c: u32| -> Option<usize> {
+        while c != 0 {
+            let k = c.trailing_zeros() as usize;
+            if !table[s[at + k] as usize] {
+                return Some(at + k);
             }
-            unsure &= unsure - 1;
+            c &= c - 1;
+        }
+        None
+    };
+    while i + 16 <= len {
+        if let Some(e) = first_out(i, candidates(chunk16(s, i))) {
+            return e;
         }
         i += 16;
     }
-    super::value::scan_end(&TOKEN, s, i, super::value::token_wordy)
+    if i >= len {
+        return len;
+    }
+    if len < 16 {
+        return i + s[i..]
+            .iter()
+            .position(|&b| !table[b as usize])
+            .unwrap_or(len - i);
+    }
+    let base = len - 16;
+    first_out(base, candidates(chunk16(s, base)) & (!0u32 << (i - base))).unwrap_or(len)
+}
+
+/// End of the run of token bytes (RFC 3261 `token`) starting at `i`; same
+/// answer as the table scan.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+pub(crate) fn token_end(s: &[u8], i: usize) -> usize {
+    run_end16(&super::header::TOKEN, s, i, |b| !namey_mask16(b) & 0xffff)
+}
+
+/// End of the run of host-name bytes starting at `i`.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+pub(crate) fn host_end(s: &[u8], i: usize) -> usize {
+    run_end16(&super::value::HOST, s, i, |b| !namey_mask16(b) & 0xffff)
+}
+
+/// End of an unquoted parameter value starting at `i`.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+pub(crate) fn pvalue_end(s: &[u8], i: usize) -> usize {
+    run_end16(&super::value::PVALUE, s, i, pstop_mask16)
 }
 
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 #[inline(always)]
 pub(crate) fn token_end(s: &[u8], i: usize) -> usize {
     super::value::scan_end(&super::header::TOKEN, s, i, super::value::token_wordy)
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline(always)]
+pub(crate) fn host_end(s: &[u8], i: usize) -> usize {
+    super::value::scan_end(&super::value::HOST, s, i, super::value::host_wordy)
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline(always)]
+pub(crate) fn pvalue_end(s: &[u8], i: usize) -> usize {
+    super::value::scan_end(&super::value::PVALUE, s, i, super::value::wordy)
 }
 
 /// LF mask of `buf[at..at + 64]`; bytes past the end count as not LF.
@@ -275,19 +350,28 @@ mod tests {
     }
 
     #[test]
-    fn token_end_matches_the_table() {
+    fn run_ends_match_the_tables() {
         use crate::sip::header::TOKEN;
+        use crate::sip::value::{HOST, PVALUE};
         let bytes: Vec<u8> = (0..=255u8).collect();
         for len in 0..60usize {
             for bad_at in (0..len).step_by(3).chain([len]) {
-                for &bad in bytes.iter().step_by(7).chain(b":_!%~.-@ \t\r\n") {
+                for &bad in bytes
+                    .iter()
+                    .step_by(7)
+                    .chain(b":_!%~.-@ \t\r\n;,\"<>\x01\x7f\x80")
+                {
                     let mut s: Vec<u8> = (0..len).map(|i| b"Ab-9.zQx"[i % 8]).collect();
                     if bad_at < len {
                         s[bad_at] = bad;
                     }
                     for from in [0, 1, 5, 17].into_iter().filter(|&f| f <= len) {
-                        let want = (from..len).find(|&i| !TOKEN[s[i] as usize]).unwrap_or(len);
-                        assert_eq!(token_end(&s, from), want, "{s:?} from {from}");
+                        let end = |t: &[bool; 256]| {
+                            (from..len).find(|&i| !t[s[i] as usize]).unwrap_or(len)
+                        };
+                        assert_eq!(token_end(&s, from), end(&TOKEN), "{s:?} from {from}");
+                        assert_eq!(host_end(&s, from), end(&HOST), "{s:?} from {from}");
+                        assert_eq!(pvalue_end(&s, from), end(&PVALUE), "{s:?} from {from}");
                     }
                 }
             }

@@ -122,12 +122,12 @@ const fn pvalue_table() -> [bool; 256] {
     t
 }
 
-static PVALUE: [bool; 256] = pvalue_table();
+pub(crate) static PVALUE: [bool; 256] = pvalue_table();
 
 /// End of an unquoted parameter value starting at `s[i]`.
 #[inline(always)]
 fn pvalue_end(s: &[u8], i: usize) -> usize {
-    scan_end(&PVALUE, s, i, wordy)
+    super::scan::pvalue_end(s, i)
 }
 
 /// First index at or after `i` whose byte is not in `table`, or `s.len()`.
@@ -244,7 +244,7 @@ pub(crate) fn uri_wordy(w: u64) -> u64 {
 }
 
 /// hostname / IPv4 characters (plus `_`, seen in the wild).
-static HOST: [bool; 256] = super::header::alnum_and(b"-._");
+pub(crate) static HOST: [bool; 256] = super::header::alnum_and(b"-._");
 
 #[inline(always)]
 fn skip_lws(s: &[u8], mut i: usize) -> usize {
@@ -542,7 +542,7 @@ fn via_fast(s: &[u8]) -> Option<(Via<'_>, Option<usize>)> {
         return None;
     }
     let h = t_end + 1;
-    let mut i = scan_end(&HOST, s, h, host_wordy);
+    let mut i = super::scan::host_end(s, h);
     if i == h {
         return None;
     }
