@@ -466,47 +466,11 @@ fn find_lf(buf: &[u8], from: usize) -> Option<usize> {
     find_byte(buf, from, b'\n')
 }
 
-/// Index of the first `byte` at or after `from`. Header lines and the
-/// fields inside them are short, so the first 128 bytes are scanned inline
-/// two words at a time (no call, no set-up); longer runs go to `memchr`.
+/// Index of the first `byte` at or after `from` (the 16-byte scan the
+/// header values use; no call, no set-up for the short runs of a line).
 #[inline(always)]
 pub(crate) fn find_byte(buf: &[u8], from: usize, byte: u8) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let pat: u64 = LO * byte as u64;
-    // Zero bytes of `x` get their high bit set; exact for the lowest one.
-    let zeros = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    let word = |at: usize| -> u64 {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&buf[at..at + 8]);
-        u64::from_le_bytes(w) ^ pat
-    };
-    let word8 = |c: &[u8]| -> u64 {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        u64::from_le_bytes(w) ^ pat
-    };
-    let mut i = from;
-    let stop = buf.len().min(from.saturating_add(128));
-    while i + 16 <= stop {
-        let Some(c) = buf.get(i..i + 16) else {
-            break;
-        };
-        let (a, b) = (zeros(word8(&c[..8])), zeros(word8(&c[8..])));
-        if a | b != 0 {
-            let (hit, at) = if a != 0 { (a, i) } else { (b, i + 8) };
-            return Some(at + (hit.trailing_zeros() / 8) as usize);
-        }
-        i += 16;
-    }
-    if i + 8 <= stop {
-        let a = zeros(word(i));
-        if a != 0 {
-            return Some(i + (a.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    memchr(byte, buf.get(i..)?).map(|p| i + p)
+    super::scan::find2(buf, from, byte, byte)
 }
 
 /// Content-Length from the index; on several lines every value must agree.
